@@ -1,0 +1,11 @@
+# The two commands of README.md. Each sets up whatever is missing first.
+.PHONY: demo test bench
+
+demo:
+	@VENV=$$(scripts/bootstrap.sh) && $$VENV/bin/speaker-app demo --config config/example.yaml
+
+test:
+	@VENV=$$(scripts/bootstrap.sh) && $$VENV/bin/python -m pytest -ra $(PYTEST_ARGS)
+
+bench:
+	@VENV=$$(scripts/bootstrap.sh) && $$VENV/bin/python bench/voice.py

@@ -1,0 +1,74 @@
+"""Text rules for calls for help, applied to every transcript.
+
+The dialogue's classifier is confident and wrong often enough ("살려 주셔서
+감사합니다" comes out as an emergency at 0.99; "불이야" as small talk) that a
+plea cannot rest on it alone. These rules read the text as the recogniser
+writes it: no punctuation, and spaces anywhere or nowhere, so they match on
+the text with its spaces removed.
+
+A rule that fires wins over the classifier; what the rules exclude (thanks,
+reported speech, hyperbole) they leave to it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .levels import AlertLevel
+
+
+@dataclass(frozen=True)
+class DistressMatch:
+    intent: str
+    level: AlertLevel
+    rule: str  # the pattern that fired, for the log and the alert
+
+
+_EMERGENCY = [
+    r"살려",
+    r"도와(주세요|줘요?|주이소|도|달라)(?!서)",
+    r"사람(좀)?살려",
+    r"(119|일일구)(좀)?(불러|전화|신고)",
+    r"구급차",
+    r"(넘어졌|쓰러졌|자빠졌|미끄러졌)",
+    r"(못|안)일어나",
+    r"일어날수가?없",
+    r"숨(이|을)?(안|못)(쉬|셔)",
+    r"숨막혀|숨이막",
+    r"가슴이(너무|많이)?(아파|조여|답답)",
+    r"불이야|불났",
+    r"가스(냄새|새)",
+    r"피가(나|멈추)",
+    r"(도둑|강도)(이야|이다|들었)",
+]
+_DESPAIR = [
+    r"죽고싶",
+    r"죽어버리고",
+    r"살기(싫|가싫)",
+    r"살고싶지않",
+    r"그만살",
+    r"사는게(의미|무슨소용)",
+    r"(목숨|생)을?끊",
+]
+# What makes the same words harmless: thanks, someone else's words, the television.
+_HARMLESS = [r"고마", r"감사", r"(라고|라던|하더라|한대|했대)", r"(티비|텔레비|테레비|드라마|뉴스|영화)"]
+
+
+def _compile(patterns: list[str]) -> list[re.Pattern]:
+    return [re.compile(p) for p in patterns]
+
+
+_RULES = [("emergency", AlertLevel.EMERGENCY, _compile(_EMERGENCY)),
+          ("despair", AlertLevel.URGENT, _compile(_DESPAIR))]
+_HARMLESS_RULES = _compile(_HARMLESS)
+
+
+def check(text: str) -> DistressMatch | None:
+    squeezed = "".join(text.split())
+    if any(rule.search(squeezed) for rule in _HARMLESS_RULES):
+        return None
+    for intent, level, rules in _RULES:
+        for rule in rules:
+            if rule.search(squeezed):
+                return DistressMatch(intent, level, rule.pattern)
+    return None

@@ -1,0 +1,261 @@
+"""`speaker-app`: the device daemon's commands.
+
+The output of `listen` and `nlu` (one JSON object per line on stdout) is a
+contract that tests, benchmarks and later tools read; everything meant for
+people goes to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from emergency.levels import AlertLevel
+
+from .audio import AudioError, DeviceSink, MicGate, DeviceSource, SilentSink, WavFileSink, WavFileSource, chime
+from .config import Config, ConfigError, load_config
+from .conversation import Conversation
+from .dialog import DialogUnavailable, RasaDialog
+from .dialogue_setup import SetupError
+from .recogniser import VoskRecogniser, resolve_model_dir
+from .understanding import Understanding
+from .vocabulary import ModelError, SegmentationError
+from .voice import Voice
+from .voice_loop import ReplySpeaker, Turn, VoiceLoop
+
+FAILURES = (ConfigError, AudioError, ModelError, SegmentationError, SetupError, DialogUnavailable)
+
+
+def say_to_person(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def log_alert(understanding: Understanding) -> None:
+    # The outbox to the care hub is its own issue; until then the alert is at least never silent.
+    say_to_person(f"[alert:{understanding.alert_level.value}] {understanding.intent}: {understanding.text}")
+
+
+class Speaker:
+    """The parts of one speaker, built from its configuration."""
+
+    def __init__(self, config: Config, sender: str | None = None, recogniser: VoskRecogniser | None = None):
+        self.config = config
+        self.dialog = RasaDialog(config.dialog.url, sender or config.resident.id, config.dialog.timeout_s)
+        self.conversation = Conversation(self.dialog, config.dialog.min_confidence, on_alert=log_alert)
+        self._recogniser = recogniser  # loaded on first use: the typed console needs none
+
+    @property
+    def recogniser(self) -> VoskRecogniser:
+        if self._recogniser is None:
+            self._recogniser = VoskRecogniser(resolve_model_dir(self.config.recogniser.model),
+                                              self.config.recogniser.filler_words)
+        return self._recogniser
+
+    def voice(self) -> Voice:
+        return Voice(self.config.voice.rate, self.config.voice.volume)
+
+    def voice_loop(self, speaker: ReplySpeaker, voice: Voice) -> VoiceLoop:
+        from wakeword.spotter import PhraseSpotter
+
+        acknowledgement = voice.synthesise("네") if self.config.wake.acknowledgement == "voice" else chime()
+        return VoiceLoop(self.recogniser, PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
+                         self.conversation, speaker, acknowledgement, self.config.vad, self.config.audio.frame_ms)
+
+
+# --- commands -----------------------------------------------------------------
+
+def cmd_run(args) -> int:
+    config = load_config(args.config)
+    speaker = Speaker(config)
+    voice = speaker.voice()
+    gate = MicGate()
+    source = DeviceSource(config.audio.input_device, config.audio.frame_ms, gate=gate)
+    replies = ReplySpeaker(voice, DeviceSink(config.audio.output_device), gate, show=lambda t: say_to_person(f"안부: {t}"))
+    loop = speaker.voice_loop(replies, voice)
+    say_to_person(f"listening; say '{config.wake.phrase}' to wake the speaker (Ctrl-C stops)")
+    for turn in loop.turns(source.frames()):
+        if turn.transcript is not None and turn.woke:
+            say_to_person(f"들음: {turn.transcript.text}")
+        if turn.exchange is not None and turn.exchange.error:
+            say_to_person(f"(dialogue: {turn.exchange.error})")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    speaker = Speaker(load_config(args.config))
+    converse(speaker.conversation, _typed_lines(), show=print, voice=speaker.voice() if args.out else None, out=args.out)
+    return 0
+
+
+def _typed_lines() -> Iterable[str]:
+    while True:
+        try:
+            line = input("어르신> ")
+        except EOFError:
+            return
+        if line.strip():
+            yield line
+
+
+def converse(conversation: Conversation, lines: Iterable[str], show: Callable[[str], None],
+             voice: Voice | None = None, out: Path | None = None) -> None:
+    """Typed lines through the dialogue; replies printed, and spoken to WAV files when `out` is given."""
+    speaker = ReplySpeaker(voice, WavFileSink(out) if out else SilentSink(), MicGate(), show=lambda t: show(f"안부: {t}"))
+    for line in lines:
+        exchange = conversation.respond(line)
+        if exchange.error:
+            say_to_person(f"(dialogue: {exchange.error})")
+        speaker.say(exchange.reply.texts)
+
+
+def cmd_listen(args) -> int:
+    config = load_config(args.config)
+    for result in listen(config, args.files, args.require_wake, args.out):
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+def listen(config: Config, files: Sequence[Path], require_wake: bool, out: Path | None = None) -> Iterable[dict]:
+    base = Speaker(config)
+    voice = base.voice()
+    for path in files:
+        source = WavFileSource(path, config.audio.frame_ms)
+        # Each file is its own conversation, so results do not depend on the order of files.
+        speaker = Speaker(config, f"{config.resident.id}:listen:{uuid.uuid4().hex[:8]}", base.recogniser)
+        sink = WavFileSink(out, prefix=Path(path).stem) if out else SilentSink()
+        loop = speaker.voice_loop(ReplySpeaker(voice, sink, MicGate()), voice)
+        yield turn_record(path, _first_answered(loop.turns(source.frames(), awake=not require_wake)))
+
+
+def _first_answered(turns: Iterable[Turn]) -> Turn | None:
+    last = None
+    for turn in turns:
+        if turn.exchange is not None:
+            return turn
+        last = turn
+    return last
+
+
+def turn_record(path: Path, turn: Turn | None) -> dict:
+    exchange = turn.exchange if turn else None
+    understanding = exchange.understanding if exchange else None
+    return {
+        "file": str(path),
+        "wake": bool(turn and turn.woke),
+        "transcript": turn.transcript.text if turn and turn.transcript else "",
+        "answer": turn.transcript.answer if turn and turn.transcript else None,
+        "intent": understanding.intent if understanding else None,
+        "confidence": round(understanding.confidence, 4) if understanding else None,
+        "alert_level": (understanding.alert_level if understanding else AlertLevel.NONE).value,
+        "decided_by": understanding.decided_by if understanding else None,
+        "reply": " ".join(exchange.reply.texts) if exchange else "",
+        "expect": exchange.reply.expect if exchange else None,
+        "error": exchange.error if exchange else None,
+        "timings_ms": turn.timings_ms if turn else {},
+    }
+
+
+def cmd_nlu(args) -> int:
+    config = load_config(args.config)
+    understander = Speaker(config).conversation.understander
+    texts = list(args.texts)
+    if args.tsv:
+        texts += _tsv_texts(args.tsv)
+    if not texts:
+        texts = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    for text in texts:
+        u = understander.understand(text)
+        print(json.dumps({"text": text, "intent": u.intent, "confidence": round(u.confidence, 4),
+                          "alert_level": u.alert_level.value, "decided_by": u.decided_by},
+                         ensure_ascii=False), flush=True)
+    return 0
+
+
+def _tsv_texts(path: Path) -> list[str]:
+    """The first column of each row; a header row whose first cell is `text` is skipped."""
+    try:
+        rows = [line.split("\t")[0].strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    return [r for i, r in enumerate(rows) if r and not (i == 0 and r == "text")]
+
+
+def cmd_setup(args) -> int:
+    from .dialogue_setup import rasa_venv, trained_model
+
+    venv = rasa_venv()
+    model = trained_model(venv)
+    resolve_model_dir(load_config(args.config).recogniser.model)
+    print(json.dumps({"rasa_venv": str(venv), "rasa_model": str(model)}))
+    return 0
+
+
+def cmd_dialogue(args) -> int:
+    """The Rasa server in the foreground, set up first if needed."""
+    from .dialogue_server import RasaProcess
+    from .dialogue_setup import rasa_venv, trained_model
+
+    config = load_config(args.config)
+    venv = rasa_venv()
+    with RasaProcess(venv, trained_model(venv), port=port_of(config.dialog.url)) as server:
+        say_to_person(f"the dialogue answers on {server.url}; Ctrl-C stops it")
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def port_of(url: str) -> int:
+    from urllib.parse import urlparse
+
+    return urlparse(url).port or 5005
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(load_config(args.config), args.out, args.speech)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="speaker-app", description="Anbu (안부): the on-device Korean voice speaker")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help)
+        sub.add_argument("--config", type=Path, default=Path("config/example.yaml"), help="the device's YAML file")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("run", cmd_run, "the live voice loop on the configured audio devices")
+    chat = command("chat", cmd_chat, "the same dialogue, typed")
+    chat.add_argument("--out", type=Path, help="also speak the replies into WAV files in this folder")
+    listen_cmd = command("listen", cmd_listen, "WAV files through the full voice path, one JSON line each")
+    listen_cmd.add_argument("files", type=Path, nargs="+")
+    listen_cmd.add_argument("--require-wake", action="store_true", help="the file must start with the wake phrase")
+    listen_cmd.add_argument("--out", type=Path, help="write the spoken replies as WAV files here")
+    nlu = command("nlu", cmd_nlu, "classify texts as the live loop does, one JSON line each")
+    nlu.add_argument("texts", nargs="*")
+    nlu.add_argument("--tsv", type=Path, help="a TSV file whose first column holds the texts")
+    command("setup", cmd_setup, "make the Rasa venv and train the dialogue model (cached)")
+    command("dialogue", cmd_dialogue, "run the Rasa server in the foreground")
+    demo = command("demo", cmd_demo, "a scripted check-in, then the real recordings through the voice loop")
+    demo.add_argument("--out", type=Path, default=Path("build/demo"), help="where the spoken replies go")
+    demo.add_argument("--speech", type=Path, default=Path("../shared/speech"), help="real Korean recordings")
+
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except FAILURES as error:
+        print(f"speaker-app: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""One exchange: what the resident said, what it meant, what the speaker answers.
+
+This is the text half of a turn, shared by the voice loop and the typed
+console. When the dialogue server is down or slow the resident still gets a
+short apology, and a call for help is still recognised by the distress rules
+and passed on: nothing here may crash the speaker.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from emergency.levels import AlertLevel
+
+from .dialog import DialogReply, DialogUnavailable, Parse
+from .understanding import Understander, Understanding
+
+APOLOGY = "죄송해요. 지금은 대답을 드리기 어려워요. 조금 뒤에 다시 말씀해 주세요."
+# Said when a call for help could not reach the dialogue: the resident must
+# never hear "try again later" after asking for help.
+HELP_WITHOUT_DIALOGUE = "알겠어요. 지금 바로 도움을 요청할게요."
+
+
+class DialogueServer(Protocol):
+    def parse(self, text: str) -> Parse: ...
+
+    def send(self, message: str) -> DialogReply: ...
+
+
+@dataclass(frozen=True)
+class Exchange:
+    understanding: Understanding | None
+    reply: DialogReply
+    error: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def alert_level(self) -> AlertLevel:
+        return self.understanding.alert_level if self.understanding else AlertLevel.NONE
+
+
+class Conversation:
+    def __init__(self, dialog: DialogueServer, min_confidence: float,
+                 on_alert: Callable[[Understanding], None] = lambda u: None):
+        self.dialog = dialog
+        self.understander = Understander(dialog, min_confidence)
+        self.on_alert = on_alert
+
+    def respond(self, text: str) -> Exchange:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        try:
+            understanding = self.understander.understand(text)
+        except DialogUnavailable as error:
+            return Exchange(None, DialogReply((APOLOGY,)), str(error), timings)
+        finally:
+            timings["nlu_ms"] = _ms_since(started)
+        if understanding.alert_level is not AlertLevel.NONE:
+            self.on_alert(understanding)
+        # When the rules or the confidence cut-off overrode the classifier, the
+        # dialogue is told the decided intent directly (Rasa's "/intent" form),
+        # so that what it answers follows the same decision.
+        message = f"/{understanding.intent}" if understanding.overridden else text
+        started = time.perf_counter()
+        try:
+            reply = self.dialog.send(message)
+            error = None
+        except DialogUnavailable as failure:
+            helping = understanding.alert_level is AlertLevel.EMERGENCY
+            reply, error = DialogReply((HELP_WITHOUT_DIALOGUE if helping else APOLOGY,)), str(failure)
+        timings["dialog_ms"] = _ms_since(started)
+        return Exchange(understanding, reply, error, timings)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,66 @@
+"""The Rasa server, reached over its HTTP API with `requests`.
+
+One conversation per resident: the sender id is the resident's id, so the
+dialogue remembers where a check-in stands between turns. Replies come back
+as text (to speak) and custom JSON payloads (what answer is expected next,
+escalations, check-in results) which the speaker acts on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+
+
+class DialogUnavailable(RuntimeError):
+    """The Rasa server did not answer in time, or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Parse:
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class DialogReply:
+    texts: tuple[str, ...] = ()
+    payloads: tuple[dict, ...] = ()
+
+    @property
+    def expect(self) -> str | None:
+        """The kind of short answer the last question asks for, if any."""
+        kinds = [p["expect"] for p in self.payloads if isinstance(p.get("expect"), str)]
+        return kinds[-1] if kinds else None
+
+
+class RasaDialog:
+    def __init__(self, url: str, sender: str, timeout_s: float, session: requests.Session | None = None):
+        self.url = url.rstrip("/")
+        self.sender = sender
+        self.timeout_s = timeout_s
+        self.session = session or requests.Session()
+
+    def _post(self, path: str, body: dict):
+        try:
+            response = self.session.post(f"{self.url}{path}", json=body, timeout=self.timeout_s)
+            response.raise_for_status()
+            return response.json()
+        except requests.Timeout:
+            raise DialogUnavailable(f"the dialogue server at {self.url} took longer than {self.timeout_s} s") from None
+        except requests.ConnectionError:
+            raise DialogUnavailable(f"the dialogue server at {self.url} is not running; start it with: make demo") from None
+        except (requests.HTTPError, ValueError) as error:
+            raise DialogUnavailable(f"the dialogue server at {self.url} answered {path} with an error: {error}") from None
+
+    def parse(self, text: str) -> Parse:
+        result = self._post("/model/parse", {"text": text})
+        intent = result.get("intent") or {}
+        return Parse(intent.get("name") or "out_of_scope", float(intent.get("confidence") or 0.0))
+
+    def send(self, message: str) -> DialogReply:
+        messages = self._post("/webhooks/rest/webhook", {"sender": self.sender, "message": message})
+        return DialogReply(
+            texts=tuple(m["text"] for m in messages if m.get("text")),
+            payloads=tuple(m["custom"] for m in messages if isinstance(m.get("custom"), dict)),
+        )

@@ -1,0 +1,55 @@
+"""What the resident meant: the one decision path for every transcript.
+
+The live loop, `speaker-app listen` and `speaker-app nlu` all come here, so
+what is measured on text is what the speaker does with speech:
+
+1. the distress rules (emergency/distress_rules.py) read the text first; a
+   plea they recognise is an emergency whatever the classifier thinks;
+2. otherwise the Rasa classifier names the intent;
+3. below the configured confidence the intent becomes `out_of_scope`, so the
+   speaker says it did not catch that instead of acting on a guess.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from emergency import distress_rules
+from emergency.levels import AlertLevel, alert_level
+
+from .dialog import Parse
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    intent: str
+    confidence: float
+    alert_level: AlertLevel
+    decided_by: str  # "rule", "classifier" or "low_confidence"
+
+    @property
+    def overridden(self) -> bool:
+        return self.decided_by != "classifier"
+
+
+class IntentParser(Protocol):
+    def parse(self, text: str) -> Parse: ...
+
+
+class Understander:
+    def __init__(self, parser: IntentParser, min_confidence: float):
+        self.parser = parser
+        self.min_confidence = min_confidence
+
+    def understand(self, text: str) -> Understanding:
+        match = distress_rules.check(text)
+        if match is not None:
+            return Understanding(text, match.intent, 1.0, match.level, "rule")
+        if not text.strip():
+            return Understanding(text, "out_of_scope", 1.0, AlertLevel.NONE, "low_confidence")
+        parse = self.parser.parse(text)
+        # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
+        if parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
+            return Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
+        return Understanding(text, parse.intent, parse.confidence, alert_level(parse.intent), "classifier")

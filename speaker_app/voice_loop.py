@@ -1,0 +1,164 @@
+"""The voice loop: frames in, spoken replies out, one turn at a time.
+
+    frames -> Segmenter (webrtcvad) -> wake spotting + streaming ASR
+           -> Conversation (distress rules, Rasa) -> ReplySpeaker -> sink
+
+It does not know whether the frames come from a microphone or a WAV file,
+nor whether replies go to a loudspeaker, a folder of WAV files or nowhere.
+
+Asleep, every speech segment is checked for the wake phrase (the speaker
+answers it at once with a chime) and its open-vocabulary transcript for a call
+for help, which is answered without the wake word. Awake, the next segment is
+the resident's turn; when the speaker has asked a question it stays awake for
+the answer, with a narrowed grammar for the kind of answer asked for, until
+the no-answer timeout.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Sequence
+
+from emergency import distress_rules
+from wakeword.spotter import PhraseSpotter
+
+from .answers import expected_phrases
+from .audio import AudioClip, AudioSink, Frame, MicGate
+from .config import VadConfig
+from .conversation import Conversation, Exchange
+from .recogniser import Recogniser, Transcript
+from .vad import Segmenter, Silence, SpeechFrame, SpeechSegment, SpeechStarted
+from .voice import Voice
+
+
+@dataclass(frozen=True)
+class WakeAcknowledged:
+    heard_at_s: float  # stream time of the frame that completed the phrase
+    processing_ms: float  # decoding that frame, until the acknowledgement started
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one speech segment (or one silence) came to."""
+
+    woke: bool  # the wake phrase was heard, or the speaker was already awake
+    transcript: Transcript | None
+    exchange: Exchange | None  # None when the speaker did not answer
+    no_answer: bool = False  # a question went unanswered past the timeout
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class ReplySpeaker:
+    """Says replies sentence by sentence and reports when the first sample left."""
+
+    def __init__(self, voice: Voice | None, sink: AudioSink, gate: MicGate,
+                 show: Callable[[str], None] = lambda text: None, clock: Callable[[], float] = time.perf_counter):
+        self.voice, self.sink, self.gate, self.show, self.clock = voice, sink, gate, show, clock
+
+    def say(self, texts: Sequence[str]) -> tuple[float | None, float]:
+        """Returns the clock time the first sample went to the sink (None if silent) and its synthesis in ms."""
+        first_sample, synth_ms = None, 0.0
+        for text in texts:
+            self.show(text)
+            if self.voice is None:
+                continue
+            started = self.clock()
+            for clip in self.voice.sentences(text):
+                if first_sample is None:
+                    first_sample = self.clock()
+                    synth_ms = (first_sample - started) * 1000
+                self.play(clip)
+        return first_sample, synth_ms
+
+    def play(self, clip: AudioClip) -> None:
+        self.gate.closed = True
+        try:
+            self.sink.play(clip)
+        finally:
+            self.gate.closed = False
+
+
+class VoiceLoop:
+    def __init__(self, recogniser: Recogniser, wake: PhraseSpotter, conversation: Conversation,
+                 speaker: ReplySpeaker, acknowledgement: AudioClip, vad: VadConfig, frame_ms: int,
+                 clock: Callable[[], float] = time.perf_counter):
+        self.recogniser, self.wake, self.conversation = recogniser, wake, conversation
+        self.speaker, self.acknowledgement = speaker, acknowledgement
+        self.vad, self.frame_ms, self.clock = vad, frame_ms, clock
+
+    def turns(self, frames: Iterable[Frame], awake: bool = False) -> Iterator[Turn]:
+        """Every segment's outcome, in order; `awake` skips the wake word for the first turn."""
+        expect: str | None = None
+        awake_since = 0.0 if awake else None  # stream time the speaker began waiting for a turn
+        asr = spot = None
+        acked_at = None
+        for event in Segmenter(self.vad, self.frame_ms).segments(frames):
+            if isinstance(event, Silence):
+                if awake_since is not None and event.at_s - awake_since > self.vad.no_answer_s:
+                    yield Turn(True, None, None, no_answer=True)
+                    awake_since, expect = None, None
+            elif isinstance(event, SpeechStarted):
+                asleep = awake_since is None
+                asr = self.recogniser.stream(() if asleep else expected_phrases(expect))
+                spot = self.wake.stream() if asleep else None
+                acked_at = None
+            elif isinstance(event, SpeechFrame):
+                asr.accept(event.frame.pcm)
+                if spot is not None and acked_at is None:
+                    started = self.clock()
+                    if spot.accept(event.frame.pcm):
+                        acked_at = self._acknowledge(event.frame.start_s + self.frame_ms / 1000, started)
+            elif isinstance(event, SpeechSegment):
+                turn = self._finish_segment(event, asr, spot, acked_at)
+                yield turn
+                if turn.exchange is not None:
+                    expect = turn.exchange.reply.expect
+                    asks = expect is not None or any(t.rstrip().endswith("?") for t in turn.exchange.reply.texts)
+                    awake_since = event.start_s + event.audio.seconds if asks else None
+                elif turn.woke:  # the wake phrase alone: wait for the request
+                    awake_since, expect = event.start_s + event.audio.seconds, None
+
+    def _acknowledge(self, heard_at_s: float, started: float) -> "WakeAcknowledged":
+        """Plays the acknowledgement; not gated, as it is short and the resident may go on talking."""
+        processing_ms = (self.clock() - started) * 1000
+        self.speaker.sink.play(self.acknowledgement)
+        return WakeAcknowledged(heard_at_s, processing_ms)
+
+    def _finish_segment(self, segment: SpeechSegment, asr, spot, acked_at) -> Turn:
+        segment_done = self.clock()
+        transcript: Transcript = asr.finish()
+        timings = {
+            "speech_ms": round((segment.end_s - segment.start_s) * 1000),
+            "hang_over_ms": round((segment.start_s + segment.audio.seconds - segment.end_s) * 1000),
+            "asr_final_ms": round(transcript.finish_ms, 1),
+        }
+        text = transcript.text
+        if spot is not None:  # the speaker was asleep
+            found = spot.finish()
+            if found is None and acked_at is None:
+                if distress_rules.check(text) is None:
+                    return Turn(False, transcript, None, timings_ms=timings)
+            else:
+                if acked_at is None:  # heard only in the final result
+                    acked_at = self._acknowledge(segment.start_s + segment.audio.seconds, segment_done)
+                if found is not None:
+                    # From the end of the wake phrase: the audio still to come, then the decoding.
+                    waited_s = acked_at.heard_at_s - (segment.start_s + found.end_s)
+                    timings["wake_ack_ms"] = round(waited_s * 1000 + acked_at.processing_ms, 1)
+                text = _after(transcript, found.end_s if found else None)
+                if not text:
+                    return Turn(True, transcript, None, timings_ms=timings)
+        exchange = self.conversation.respond(text)
+        timings.update(exchange.timings_ms)
+        first_sample, synth_ms = self.speaker.say(exchange.reply.texts)
+        timings["tts_ms"] = round(synth_ms, 1)
+        if first_sample is not None:
+            timings["reply_latency_ms"] = round(timings["hang_over_ms"] + (first_sample - segment_done) * 1000, 1)
+        return Turn(True, transcript, exchange, timings_ms=timings)
+
+
+def _after(transcript: Transcript, end_s: float | None) -> str:
+    """The words said after the wake phrase, by their times in the segment."""
+    if end_s is None:
+        return ""
+    return " ".join(w.text for w in transcript.words if w.start_s >= end_s - 0.05)

@@ -1,0 +1,76 @@
+"""Spotting a phrase (the wake word, later the calls for help) in speech.
+
+First version: speech is decoded with a grammar of the phrases among the
+recogniser's frequent filler words, and a phrase counts as spoken when its
+word pieces come out in order. Fillers are what keep other speech from being
+forced onto the phrase (the model has no `[unk]`).
+
+It streams: the partial result is checked as audio arrives, so the speaker can
+answer the wake word while the resident is still talking, well within the
+half second older users expect. The final result also tells where the phrase
+ended, so that "안부야 지금 몇 시야" can be one turn.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+from speaker_app.recogniser import VoskRecogniser
+
+
+@dataclass(frozen=True)
+class Spot:
+    phrase: str
+    start_s: float  # from the start of the audio given to the stream
+    end_s: float
+
+
+class PhraseSpotter:
+    def __init__(self, recogniser: VoskRecogniser, phrases: Sequence[str]):
+        self.recogniser = recogniser
+        self.phrases = tuple(phrases)
+        _, self.spellings = recogniser.grammar(self.phrases)
+
+    def stream(self) -> "SpotStream":
+        rec, _ = self.recogniser.grammar(self.phrases)
+        return SpotStream(rec, self.spellings)
+
+
+class SpotStream:
+    def __init__(self, rec, spellings: dict[str, str]):
+        self.rec = rec
+        self.spellings = spellings
+        self.heard = False
+        self.found: Spot | None = None  # from an utterance Vosk ended at its own endpoint
+
+    def accept(self, pcm: bytes) -> bool:
+        """Feed audio; True from the moment a phrase has been heard."""
+        if self.rec.AcceptWaveform(pcm):
+            self.found = self.found or self._find(json.loads(self.rec.Result()))
+            self.heard = self.heard or self.found is not None
+        elif not self.heard:
+            partial = json.loads(self.rec.PartialResult()).get("partial", "").split()
+            self.heard = any(_find_pieces(partial, s.split()) is not None for s in self.spellings)
+        return self.heard
+
+    def finish(self) -> Spot | None:
+        final = self._find(json.loads(self.rec.FinalResult()))
+        return self.found or final
+
+    def _find(self, result: dict) -> Spot | None:
+        words = result.get("result", [])
+        heard = [w["word"] for w in words]
+        for spelling, phrase in self.spellings.items():
+            pieces = spelling.split()
+            i = _find_pieces(heard, pieces)
+            if i is not None:
+                return Spot(phrase, words[i]["start"], words[i + len(pieces) - 1]["end"])
+        return None
+
+
+def _find_pieces(words: list[str], pieces: list[str]) -> int | None:
+    for i in range(len(words) - len(pieces) + 1):
+        if words[i:i + len(pieces)] == pieces:
+            return i
+    return None
