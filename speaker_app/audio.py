@@ -234,10 +234,14 @@ class DeviceSink:
     def __init__(self, device: str | int = "default"):
         self.device = find_device(device, "output")
 
+    # A fresh PortAudio stream drops its first few and last tens of milliseconds.
+    LEAD_IN = bytes(SAMPLE_RATE // 100 * SAMPLE_WIDTH)
+    TAIL = bytes(SAMPLE_RATE // 20 * SAMPLE_WIDTH)
+
     def play(self, clip: AudioClip) -> None:
         sd = _sounddevice()
         with sd.RawOutputStream(samplerate=SAMPLE_RATE, device=self.device, channels=1, dtype="int16") as stream:
-            stream.write(clip.pcm)
+            stream.write(self.LEAD_IN + clip.pcm + self.TAIL)
 
 
 def chime(seconds: float = 0.18, pitch_hz: float = 880.0) -> AudioClip:

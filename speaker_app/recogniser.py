@@ -91,12 +91,18 @@ class VoskRecogniser:
         rec.SetWords(True)
         return rec
 
-    def grammar(self, phrases: Sequence[str]):
-        """A recogniser for these phrases among fillers, and each phrase's spelling in pieces."""
-        key = tuple(phrases)
+    def grammar(self, phrases: Sequence[str], filler_words: int | None = None, weight: int = 1):
+        """A recogniser for these phrases among fillers, and each phrase's spelling in pieces.
+
+        Fewer fillers and a higher weight (a phrase repeated in the grammar
+        counts more) make a phrase easier to hear, and other speech easier to
+        mistake for it.
+        """
+        fillers = self.fillers if filler_words is None else self.fillers[:filler_words]
+        key = (tuple(phrases), len(fillers), weight)
         if key not in self._grammars:
             pieces = {self.vocabulary.segment(p): p for p in phrases}
-            words = list(pieces) + [w for w in self.fillers if w not in pieces]
+            words = list(pieces) * weight + [w for w in fillers if w not in pieces]
             self._grammars[key] = (self._recognizer(words), pieces)
         return self._grammars[key]
 

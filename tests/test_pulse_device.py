@@ -8,7 +8,8 @@ nothing (SPEECH.md).
 
 The server is started by the tests themselves (tests/pulse.py); they skip
 only when pulseaudio / libasound2-plugins / PortAudio are missing, and fail
-instead of skipping when ``CI`` is set, since CI installs them (make setup).
+instead of skipping when ``CI`` is set, since CI installs them
+(scripts/bootstrap.sh, run by ``make test``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def _chirp(seconds: float = 1.5) -> np.ndarray:
 def _speech(workdir: Path) -> np.ndarray:
     """espeak-ng's Korean voice: stands in for speech, for plumbing only."""
     if shutil.which("espeak-ng") is None:
-        _skip_or_fail("espeak-ng not found: install espeak-ng (make setup)")
+        _skip_or_fail("espeak-ng not found: install espeak-ng "
+                      "(scripts/bootstrap.sh, run by `make test`, installs it)")
     path = workdir / "speech.wav"
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(path), "안녕하세요"],
                    check=True, capture_output=True, timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -43,8 +44,13 @@ def model_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def vocab(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Vocabulary:
-    return Vocabulary.from_model(model_dir, cache_dir=tmp_path_factory.mktemp("cache"))
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def vocab(model_dir: Path, cache_dir: Path) -> Vocabulary:
+    return Vocabulary.from_model(model_dir, cache_dir=cache_dir)
 
 
 def fewest_pieces(vocab: Vocabulary, word: str) -> int | None:
@@ -78,16 +84,18 @@ def test_fst_internal_symbols_are_not_words(vocab: Vocabulary) -> None:
         assert symbol not in vocab
 
 
-def test_second_load_comes_from_the_cache(model_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    first = Vocabulary.from_model(model_dir, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("vocabulary-*.bin"))) == 1
+def test_second_load_comes_from_the_cache(
+    vocab: Vocabulary, model_dir: Path, cache_dir: Path, monkeypatch
+) -> None:
+    # The vocab fixture parsed Gr.fst and wrote the cache.
+    assert len(list(cache_dir.glob("vocabulary-*.bin"))) == 1
 
     def no_parsing(graph: Path) -> dict[str, float]:
         raise AssertionError("Gr.fst was parsed although a cache exists")
 
     monkeypatch.setattr(vocab_module, "_parse_graph", no_parsing)
-    second = Vocabulary.from_model(model_dir, cache_dir=tmp_path)
-    assert second._costs == first._costs
+    second = Vocabulary.from_model(model_dir, cache_dir=cache_dir)
+    assert second._costs == vocab._costs
 
 
 def test_changed_model_invalidates_the_cache(model_dir: Path, tmp_path: Path) -> None:
@@ -99,21 +107,28 @@ def test_changed_model_invalidates_the_cache(model_dir: Path, tmp_path: Path) ->
     Vocabulary.from_model(copy, cache_dir=cache)
     (cache_file,) = cache.glob("vocabulary-*.bin")
 
-    # Same size and a new mtime: the cache must be rebuilt, not trusted.
+    # Plant a valid cache entry for this Gr.fst that says something else...
     stat = graph.stat()
+    vocab_module._write_cache(cache_file, (stat.st_size, stat.st_mtime_ns), {"<planted>": 0.0})
+    assert "<planted>" in Vocabulary.from_model(copy, cache_dir=cache)
+
+    # ...then change the model's mtime (same size): the entry must not be trusted.
     os.utime(graph, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    cache_file.write_bytes(cache_file.read_bytes()[:100])  # would fail to load if used
     again = Vocabulary.from_model(copy, cache_dir=cache)
-    assert "구급차" in again and len(again) > 500_000
-    assert cache_file.stat().st_size > 1_000_000
+    assert "<planted>" not in again and "구급차" in again and len(again) > 500_000
 
 
-def test_corrupt_cache_is_ignored(model_dir: Path, tmp_path: Path) -> None:
-    Vocabulary.from_model(model_dir, cache_dir=tmp_path)
-    (cache_file,) = tmp_path.glob("vocabulary-*.bin")
-    cache_file.write_bytes(b"garbage")
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_damaged_cache_is_ignored(
+    vocab: Vocabulary, model_dir: Path, cache_dir: Path, tmp_path: Path, damage: str
+) -> None:
+    (good,) = cache_dir.glob("vocabulary-*.bin")
+    cache_file = tmp_path / good.name
+    blob = good.read_bytes()
+    cache_file.write_bytes(b"garbage" if damage == "garbage" else blob[: len(blob) // 2])
     again = Vocabulary.from_model(model_dir, cache_dir=tmp_path)
-    assert "살려" in again and len(again) > 500_000
+    assert again._costs == vocab._costs
+    assert cache_file.read_bytes() == blob  # rewritten
 
 
 def test_default_cache_dir_follows_xdg(tmp_path: Path, monkeypatch) -> None:
@@ -185,11 +200,12 @@ def test_segmentation_uses_only_known_pieces_and_keeps_the_text(vocab: Vocabular
     assert all(piece in vocab for piece in pieces), segmented
     assert "".join(pieces) == phrase.replace(" ", "")
     # Spaces the writer put in are kept: a piece never spans two words.
-    for word in phrase.split():
-        assert vocab.segment(word) in segmented
+    assert segmented == " ".join(vocab.segment(word) for word in phrase.split())
 
 
-@pytest.mark.parametrize("word", ["먹었어요", "도와주세요", "넘어졌어", "일어나겠어", "가슴이", "불이야", "잤어요"])
+@pytest.mark.parametrize(
+    "word", ["먹었어요", "도와주세요", "넘어졌어", "일어나겠어", "가슴이", "불이야", "잤어요"]
+)
 def test_segmentation_uses_the_fewest_pieces(vocab: Vocabulary, word: str) -> None:
     assert word not in vocab
     assert len(vocab.segment(word).split()) == fewest_pieces(vocab, word)
@@ -205,6 +221,22 @@ def test_examples_as_documented(vocab: Vocabulary) -> None:
     assert vocab.segment("먹었어요") == "먹었어 요"
     assert vocab.segment("도와주세요") == "도와주 세요"
     assert vocab.segment("가슴이 아파요") == "가슴 이 아파 요"
+
+
+def test_unigram_costs_are_the_models_language_model(vocab: Vocabulary) -> None:
+    # Costs are -ln P of the unigrams in Gr.fst: together they must make a
+    # probability distribution (</s> holds the small rest).
+    costs = vocab._costs.values()
+    total = sum(math.exp(-c) for c in costs if c != math.inf)
+    assert 0.99 < total <= 1.0
+    assert vocab._costs["이"] < vocab._costs["구급차"] < vocab._costs["코뿔소"]
+
+
+def test_ties_follow_the_models_language_model(vocab: Vocabulary) -> None:
+    # Both have two-piece splits; "longer first piece" alone would give
+    # "전화해 줘" and "몇시 야".
+    assert vocab.segment("전화해줘") == "전화 해줘"
+    assert vocab.segment("몇시야") == "몇 시야"
 
 
 def test_ties_go_to_the_more_likely_pieces_then_the_longer_first_piece() -> None:
@@ -241,7 +273,12 @@ def test_unspoken_punctuation_is_dropped(vocab: Vocabulary) -> None:
 
 @pytest.mark.parametrize(
     ("phrase", "bad_word"),
-    [("xyzzy", "xyzzy"), ("살려 🚑", "🚑"), ("도와주세요 xyzzy 제발", "xyzzy"), ("가슴이😢", "가슴이😢")],
+    [
+        ("xyzzy", "xyzzy"),
+        ("살려 🚑", "🚑"),
+        ("도와주세요 xyzzy 제발", "xyzzy"),
+        ("가슴이😢", "가슴이😢"),
+    ],
 )
 def test_impossible_phrase_raises(vocab: Vocabulary, phrase: str, bad_word: str) -> None:
     with pytest.raises(SegmentationError) as info:
