@@ -60,8 +60,8 @@ def _answers(url: str, ready: bool = False) -> bool:
         response = requests.get(f"{url}/status", timeout=2)
     except requests.RequestException:
         return False
-    # /status answers before the model is loaded; only a model fingerprint means it can parse.
-    return not ready or (response.ok and bool(response.json().get("fingerprint")))
+    # /status answers before the model is loaded; only a model file means it can parse.
+    return not ready or (response.ok and bool(response.json().get("model_file")))
 
 
 def _tail(path: Path, lines: int = 15) -> str:

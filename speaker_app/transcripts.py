@@ -1,6 +1,8 @@
 """Scoring what the recogniser heard against what was said."""
 from __future__ import annotations
 
+import re
+
 
 def character_errors(reference: str, hypothesis: str) -> int:
     """Edit distance over characters, spaces ignored: the recogniser's spacing is its own."""
@@ -17,3 +19,18 @@ def character_errors(reference: str, hypothesis: str) -> int:
 def character_error_rate(reference: str, hypothesis: str) -> float:
     length = len("".join(reference.split()))
     return character_errors(reference, hypothesis) / length if length else float(bool(hypothesis.strip()))
+
+
+# Sino-Korean digit names, 0 as 공: how people read out 119 or a phone number.
+DIGIT_NAMES = str.maketrans(dict(zip("0123456789", "공일이삼사오육칠팔구")))
+_NUMBER_MARKUP = re.compile(r"[\[(]([^\])]*)[\])]")
+
+
+def written_as_spoken(text: str) -> str:
+    """Digits and the recogniser's number tokens ("[48]", "(십)") in Hangul.
+
+    Rasa's whitespace tokenizer takes Hangul for emoji and drops it whenever
+    a word with a digit is present, so "이 알려진 [48] 이라는" would be
+    classified on "48" alone.
+    """
+    return _NUMBER_MARKUP.sub(r"\1", text).translate(DIGIT_NAMES)

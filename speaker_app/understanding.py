@@ -18,6 +18,7 @@ from emergency import distress_rules
 from emergency.levels import AlertLevel, alert_level
 
 from .dialog import Parse
+from .transcripts import written_as_spoken
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,13 @@ class Understander:
         self.min_confidence = min_confidence
 
     def understand(self, text: str) -> Understanding:
-        match = distress_rules.check(text)
+        spoken = written_as_spoken(text)
+        match = distress_rules.check(spoken)
         if match is not None:
             return Understanding(text, match.intent, 1.0, match.level, "rule")
         if not text.strip():
             return Understanding(text, "out_of_scope", 1.0, AlertLevel.NONE, "low_confidence")
-        parse = self.parser.parse(text)
+        parse = self.parser.parse(spoken)
         # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
         if parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
             return Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .transcripts import DIGIT_NAMES
+
 __all__ = [
     "ModelError",
     "SegmentationError",
@@ -63,7 +65,6 @@ _MARKUP = re.compile(r"<.+>|\[.+\]|\(.+\)|!SIL")
 # Unspoken sentence punctuation; replaced by a space so "네,알겠어요" is two words.
 _PUNCTUATION = str.maketrans({c: " " for c in ".,!?~…\"'“”‘’「」『』．，！？～"})
 
-_DIGIT_NAMES = str.maketrans(dict(zip("0123456789", "공일이삼사오육칠팔구")))
 
 _CACHE_MAGIC = b"ANBU-VOCAB-1\n"
 _CACHE_HEADER = struct.Struct("<qqqq")  # Gr.fst size, mtime_ns, word count, text bytes
@@ -148,7 +149,7 @@ class Vocabulary:
             if word in self:
                 out.append(word)
                 continue
-            pieces = self._split(word.translate(_DIGIT_NAMES))
+            pieces = self._split(word.translate(DIGIT_NAMES))
             if pieces is None:
                 raise SegmentationError(
                     f"cannot write {word!r} (in the phrase {phrase!r}) in words the Vosk model knows"

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pulse import PulseAudioServer, refresh_portaudio, skip_reason
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT.parent / "shared" / "speech"
 
@@ -81,3 +83,26 @@ def espeak(text: str, path: Path, speed: int = 130) -> Path:
     """
     subprocess.run(["espeak-ng", "-v", "ko", "-s", str(speed), "-w", str(path), text], check=True)
     return path
+
+
+# --- a real PortAudio device: a private PulseAudio null sink (tests/pulse.py) ---
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"device tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def pulse_server(tmp_path_factory):
+    reason = skip_reason()
+    if reason is not None:
+        _skip_or_fail(reason)
+    server = PulseAudioServer(tmp_path_factory.mktemp("pulse"))
+    server.start()
+    try:
+        refresh_portaudio()  # sounddevice may have been imported already
+        yield server
+    finally:
+        server.stop()
+        refresh_portaudio()

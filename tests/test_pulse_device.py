@@ -40,27 +40,6 @@ MIN_CORRELATION = 0.9
 MAX_OFFSET_S = 0.3
 
 
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"device tests must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def pulse_server(tmp_path_factory):
-    reason = skip_reason()
-    if reason is not None:
-        _skip_or_fail(reason)
-    server = PulseAudioServer(tmp_path_factory.mktemp("pulse"))
-    server.start()
-    try:
-        refresh_portaudio()  # sounddevice may have been imported already
-        yield server
-    finally:
-        server.stop()
-        refresh_portaudio()
-
-
 @pytest.fixture(scope="module")
 def sd(pulse_server):
     import sounddevice
