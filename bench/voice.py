@@ -1,6 +1,6 @@
 """Benchmark of the speaker's voice path on this machine.
 
-    python bench/voice.py [--reps 5] [--latency-reps 3] [--memory-reps 2]
+    python bench/voice.py [--reps 5] [--latency-reps 5] [--memory-reps 3]
 
 Measures, repeating each measurement because the machine is shared and noisy:
 
@@ -92,6 +92,9 @@ class Results:
         self.rows.append(row)
         return row
 
+    def ordered(self) -> list[Row]:
+        return sorted(self.rows, key=lambda r: r.section)  # stable: measurement order within a section
+
     def get(self, section: str, name: str) -> Row:
         return next(r for r in self.rows if r.section == section and r.name == name)
 
@@ -109,7 +112,7 @@ def fmt(value: float, unit: str) -> str:
 def text_table(results: Results) -> str:
     headers = ("section", "measurement", "median", "p90", "unit", "n", "note")
     lines = [(r.section, r.name, fmt(r.median, r.unit), fmt(r.p90, r.unit), r.unit, str(len(r.values)), r.note)
-             for r in results.rows]
+             for r in results.ordered()]
     widths = [max(_width(x) for x in col) for col in zip(headers, *lines)]
 
     def line(cells):
@@ -132,7 +135,7 @@ def _width(text: str) -> int:
 
 def markdown_table(results: Results) -> str:
     out = ["| section | measurement | median | p90 | unit | n | note |", "|---|---|---:|---:|---|---:|---|"]
-    for r in results.rows:
+    for r in results.ordered():
         out.append(f"| {r.section} | {r.name} | {fmt(r.median, r.unit)} | {fmt(r.p90, r.unit)} | {r.unit} "
                    f"| {len(r.values)} | {r.note} |")
     return "\n".join(out)
@@ -204,9 +207,17 @@ def measure_asr(results: Results, recogniser: VoskRecogniser, recordings: list[R
     wall_rtf = {"open": [], "stream": [], "grammar": []}
     total_cpu = {"open": [], "stream": [], "grammar": []}
     finish_ms, stream_finish_ms = [], []
-    cer: dict[str, set] = {r.path.name: set() for r in recordings if r.transcript}
+    cer: dict[str, list] = {r.path.name: [] for r in recordings if r.transcript}
     heard: dict[str, set] = {r.path.name: set() for r in recordings if r.transcript}
     grammar_answers: list[tuple[str, str]] = []
+
+    # One untimed pass first: the first decodes after loading run cold (measured here as 2-3x slower).
+    progress("ASR warm-up pass (open vocabulary, timed separately)")
+    cold = time.process_time()
+    for r in recordings:
+        transcribe(recogniser, r.pcm)
+    results.facts.append(("first pass after loading the model (cold), open vocabulary CPU RTF",
+                          f"{(time.process_time() - cold) / audio_s:.3f} (not in the table)"))
 
     for rep in range(reps):
         progress(f"ASR repetition {rep + 1}/{reps}: open vocabulary, yes/no stream, grammar only "
@@ -222,7 +233,7 @@ def measure_asr(results: Results, recogniser: VoskRecogniser, recordings: list[R
             rep_cpu["open"] += cpu
             finish_ms.append(t.finish_ms)
             if r.transcript:
-                cer[r.path.name].add(round(character_error_rate(r.transcript, t.text), 4))
+                cer[r.path.name].append(character_error_rate(r.transcript, t.text))
                 heard[r.path.name].add(t.text)
 
             # A stream expecting yes/no: the grammar is decoded beside the open vocabulary.
@@ -257,8 +268,14 @@ def measure_asr(results: Results, recogniser: VoskRecogniser, recordings: list[R
     results.add(s, "wall RTF", wall_rtf["open"], "ratio", per)
     results.add(s, "last audio -> final result", finish_ms, "ms", "Transcript.finish_ms")
     for name, values in cer.items():
-        varied = "" if len(values) == 1 else " (varied between reps!)"
-        results.add(s, f"CER {name}", sorted(values), "ratio", f"heard: {' / '.join(sorted(heard[name]))}{varied}")
+        results.add(s, f"CER {name}", values, "ratio",
+                    f"range {min(values):.3f}-{max(values):.3f}, {len(heard[name])} different transcripts")
+        for text in sorted(heard[name]):
+            results.facts.append((f"heard in {name}", text))
+        if len(heard[name]) > 1:
+            results.notes.append(f"the same recording ({name}) came out as {len(heard[name])} different "
+                                 "transcripts over the repetitions in one process: Vosk's result depends on "
+                                 "what was decoded before")
 
     s = "2 grammar"
     results.add(s, "yes/no stream CPU RTF (open + grammar)", cpu_rtf["stream"], "ratio", per)
@@ -368,7 +385,7 @@ def speaker_app_command() -> list[str]:
 
 def measure_listen_memory(results: Results, config_path: Path, files: list[Path], reps: int,
                           folder: Path) -> None:
-    peaks, walls, problems = [], [], []
+    peaks, walls, problems, raised = [], [], [], []
     for rep in range(reps):
         progress(f"peak memory: speaker-app listen on {len(files)} real recordings ({rep + 1}/{reps})")
         out, err = folder / f"listen-{rep}.out", folder / f"listen-{rep}.err"
@@ -384,11 +401,13 @@ def measure_listen_memory(results: Results, config_path: Path, files: list[Path]
         if process.returncode != 0 or len(lines) != len(files):
             problems.append(f"exit {process.returncode}, {len(lines)} lines; stderr: "
                             f"{err.read_text(errors='replace')[-300:]}")
-        elif rep == 0:
-            raised = [Path(line["file"]).name for line in lines if line.get("alert_level") != "none"]
-            if raised:
-                results.notes.append(f"real recordings that raised an alert in `listen` (expected none): "
-                                     f"{', '.join(raised)}")
+        else:
+            raised.extend(f"run {rep + 1}: {Path(line['file']).name} (heard '{line['transcript']}' -> "
+                          f"{line['intent']} {line['confidence']} by {line['decided_by']}, "
+                          f"alert {line['alert_level']})"
+                          for line in lines if line.get("alert_level") != "none")
+    results.facts.append((f"real recordings that raised an alert in {reps} runs of `listen` (expected none)",
+                          "; ".join(raised) or "none"))
     s = "4 memory"
     results.add(s, "speaker-app listen peak RSS", peaks, "MB", "ru_maxrss of the child process")
     results.add(s, "speaker-app listen wall time", walls, "ms", f"{len(files)} files, start-up included")
@@ -426,25 +445,44 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def server_alive(results: Results, server, stage: str) -> bool:
+    """The bench's own Rasa server is still running; if not, say so in the report."""
+    code = server.process.poll() if server.process is not None else "gone"
+    if code is None:
+        return True
+    note = (f"the Rasa server (pid {server.pid}) was gone {stage}: exit {code}"
+            f"{' (killed by a signal: something outside the bench stopped it)' if isinstance(code, int) and code < 0 else ''}")
+    if note not in results.notes:
+        results.notes.append(note)
+    progress(note)
+    return False
+
+
 def measure_rasa_memory(results: Results, server) -> None:
     import requests
 
+    if not server_alive(results, server, "before its memory was read"):
+        return
     # A few more parses first, so the figure is after real use.
     parse_ms = []
     for text in ANSWERS * 2:
         started = time.perf_counter()
-        requests.post(f"{server.url}/model/parse", json={"text": text}, timeout=10).raise_for_status()
+        try:
+            requests.post(f"{server.url}/model/parse", json={"text": text}, timeout=10).raise_for_status()
+        except requests.RequestException as error:
+            results.notes.append(f"a direct parse failed: {error}")
+            break
         parse_ms.append((time.perf_counter() - started) * 1000)
-    pid = server.process.pid
-    status = proc_status(pid)
-    children = descendants(pid)
+    status = proc_status(server.pid)
+    children = descendants(server.pid)
     s = "4 memory"
     results.add(s, "Rasa server peak RSS (VmHWM)", [status.get("VmHWM", float("nan")) / 1024], "MB",
-                f"pid {pid}; now {status.get('VmRSS', 0) / 1024:.0f} MB")
+                f"after {len(parse_ms)} direct parses; VmRSS then {status.get('VmRSS', 0) / 1024:.0f} MB")
     if children:
         child_hwm = sum(proc_status(c).get("VmHWM", 0) for c in children) / 1024
         results.add(s, "Rasa child processes VmHWM (sum)", [child_hwm], "MB", f"{len(children)} children")
-    results.add("3 reply latency", "Rasa /model/parse over HTTP (direct)", parse_ms, "ms", "bench's own requests")
+    if parse_ms:
+        results.add("3 reply latency", "Rasa /model/parse over HTTP (direct)", parse_ms, "ms", "bench's own requests")
 
 
 # --- main -------------------------------------------------------------------------------
@@ -491,7 +529,7 @@ def write_report(path: Path, info: dict[str, str], results: Results, verdict: st
         "1. ASR: each real recording of `../shared/speech` (16 kHz mono) through "
         "`transcribe(VoskRecogniser(...), pcm)` in 8000-byte chunks; CER from "
         "`speaker_app.transcripts.character_error_rate` (spaces ignored) on the two recordings with a transcript. "
-        "The model is loaded once, before timing.",
+        "The model is loaded once, and one untimed warm-up pass runs before the timed repetitions.",
         "2. Grammar: the same recordings through a stream expecting `yes_no` (open vocabulary and grammar decoded "
         "side by side) and through the grammar recogniser alone (`recogniser.grammar(phrases)`).",
         "3. Reply latency: espeak-ng Korean answers (`-v ko -s 130`, made at run time; timing only) through "
@@ -512,8 +550,8 @@ def write_report(path: Path, info: dict[str, str], results: Results, verdict: st
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=5, help="repetitions of the ASR measurements")
-    parser.add_argument("--latency-reps", type=int, default=3, help="repetitions of the 10 espeak-ng answers")
-    parser.add_argument("--memory-reps", type=int, default=2, help="runs of speaker-app listen for peak memory")
+    parser.add_argument("--latency-reps", type=int, default=5, help="repetitions of the 10 espeak-ng answers")
+    parser.add_argument("--memory-reps", type=int, default=3, help="runs of speaker-app listen for peak memory")
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech")
     parser.add_argument("--report", type=Path, default=ROOT / "bench" / "reports" / "voice.md")
     args = parser.parse_args(argv)
@@ -548,11 +586,14 @@ def main(argv=None) -> int:
         with RasaProcess(venv, model, port=port) as server:
             results.facts.append(("Rasa server start-up until it parses", f"{time.perf_counter() - rasa_started:.0f} s"))
             config = parse_config({"dialog": {"url": server.url, "timeout_s": 10}})
+            server.pid = server.process.pid  # kept: RasaProcess forgets its process when it stops
             measure_latency(results, config, answers, args.latency_reps)
+            measure_rasa_memory(results, server)
             config_path = folder / "speaker.yaml"
             config_path.write_text(json.dumps({"dialog": {"url": server.url, "timeout_s": 10}}), encoding="utf-8")
+            server_alive(results, server, "before the memory runs of speaker-app listen")
             measure_listen_memory(results, config_path, [r.path for r in recordings], args.memory_reps, folder)
-            measure_rasa_memory(results, server)
+            server_alive(results, server, "at the end of the run")
             progress("stopping the Rasa server")
 
     latency = results.get("3 reply latency", "reply latency (loop's figure)").median
@@ -561,6 +602,8 @@ def main(argv=None) -> int:
     verdict = (f"{'MET' if met else 'NOT MET'} - median {latency:.0f} ms "
                f"({latency / TARGET_MS:.2f} x target; {acoustic:.0f} ms counted from the acoustic end of speech, "
                f"{'met' if acoustic <= TARGET_MS else 'not met'})")
+    if latency != latency:  # nan: no turn had a spoken reply
+        verdict = "NOT MEASURED - no turn had a spoken reply"
     elapsed = time.monotonic() - STARTED
     load_end = load_average()
 

@@ -127,25 +127,20 @@ def listen(config: Config, files: Sequence[Path], require_wake: bool, out: Path 
         speaker = Speaker(config, f"{config.resident.id}:listen:{uuid.uuid4().hex[:8]}", base.recogniser)
         sink = WavFileSink(out, prefix=Path(path).stem) if out else SilentSink()
         loop = speaker.voice_loop(ReplySpeaker(voice, sink, MicGate()), voice)
-        yield turn_record(path, _first_answered(loop.turns(source.frames(), awake=not require_wake)))
+        yield turn_record(path, list(loop.turns(source.frames(), awake=not require_wake)))
 
 
-def _first_answered(turns: Iterable[Turn]) -> Turn | None:
-    last = None
-    for turn in turns:
-        if turn.exchange is not None:
-            return turn
-        last = turn
-    return last
-
-
-def turn_record(path: Path, turn: Turn | None) -> dict:
+def turn_record(path: Path, turns: list[Turn]) -> dict:
+    """The file's first answered turn (or, if none, its first heard one), and all it heard."""
+    heard = [t for t in turns if t.transcript is not None]
+    turn = next((t for t in turns if t.exchange is not None), heard[0] if heard else None)
     exchange = turn.exchange if turn else None
     understanding = exchange.understanding if exchange else None
     return {
         "file": str(path),
         "wake": bool(turn and turn.woke),
         "transcript": turn.transcript.text if turn and turn.transcript else "",
+        "heard": " ".join(t.transcript.text for t in heard),
         "answer": turn.transcript.answer if turn and turn.transcript else None,
         "intent": understanding.intent if understanding else None,
         "confidence": round(understanding.confidence, 4) if understanding else None,

@@ -17,7 +17,7 @@ from .dialogue_server import RasaProcess
 from .dialogue_setup import rasa_venv, trained_model
 from .transcripts import character_error_rate
 
-CHECK_IN = ["안녕하세요", "잘 잤어요", "네 먹었어요", "기분 좋아요", "고마워 잘 있어"]
+CHECK_IN = ["안녕하세요", "잘 잤어요", "네 먹었어요", "기분 좋아요", "아니 없어요"]
 
 
 def run_demo(config: Config, out: Path, speech: Path) -> int:
@@ -53,10 +53,11 @@ def _real_speech(config: Config, speech: Path, out: Path) -> int:
     files = [speech / row["file"] for row in rows]
     for row, result in zip(rows, listen(config, files, require_wake=False, out=out / "real-speech")):
         said = row.get("transcript", "").strip()
-        score = f"  CER {character_error_rate(said, result['transcript']):.2f}" if said else ""
-        print(f"{row['file']}\n  heard:  {result['transcript']}{score}")
+        score = f"  CER {character_error_rate(said, result['heard']):.2f}" if said else ""
+        print(f"{row['file']}\n  heard:  {result['heard']}{score}")
         if said:
             print(f"  said:   {said}")
+        print(f"  turn:   {result['transcript']}")
         print(f"  intent: {result['intent']} ({result['confidence']}), alert: {result['alert_level']}, "
               f"reply latency {result['timings_ms'].get('reply_latency_ms')} ms")
         alerts += result["alert_level"] != "none"

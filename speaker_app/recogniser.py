@@ -114,13 +114,15 @@ class VoskStream:
     def __init__(self, open_rec, grammar):
         self.open_rec = open_rec
         self.grammar_rec, self.answers = grammar if grammar else (None, {})
-        self.closed: list[dict] = []  # utterances Vosk ended at its own endpoints
+        # Utterances each recogniser ended at its own endpoints (a pause inside the turn).
+        self.closed: list[dict] = []
+        self.grammar_closed: list[str] = []
         self.partial = ""
         self.partials = 0
 
     def accept(self, pcm: bytes) -> str | None:
-        if self.grammar_rec is not None:
-            self.grammar_rec.AcceptWaveform(pcm)
+        if self.grammar_rec is not None and self.grammar_rec.AcceptWaveform(pcm):
+            self.grammar_closed.append(json.loads(self.grammar_rec.Result()).get("text", ""))
         if self.open_rec.AcceptWaveform(pcm):
             self.closed.append(json.loads(self.open_rec.Result()))
             return None
@@ -136,7 +138,8 @@ class VoskStream:
         results = self.closed + [json.loads(self.open_rec.FinalResult())]
         answer = None
         if self.grammar_rec is not None:
-            heard = " ".join(json.loads(self.grammar_rec.FinalResult()).get("text", "").split())
+            final = json.loads(self.grammar_rec.FinalResult()).get("text", "")
+            heard = " ".join(" ".join(self.grammar_closed + [final]).split())
             answer = self.answers.get(heard)
         words = tuple(
             Word(w["word"], w["start"], w["end"], w.get("conf", 1.0))

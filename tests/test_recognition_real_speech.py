@@ -69,3 +69,11 @@ def test_a_wake_word_is_not_spotted_where_it_is_not_said(recogniser, real_clips)
         if "koppulso" in row["file"] or "porcupine" in row["file"]:
             continue  # these two do say 코뿔소
         assert not _spots(recogniser, "코뿔소", row["path"]), row["file"]
+
+
+def test_the_grammar_answer_survives_a_pause_that_ends_vosks_utterance(recogniser, real_clips):
+    """Vosk closes an utterance after a second of silence; the answer must not be lost there."""
+    row = next(r for r in real_clips if r["file"] == "ko_pv_leopard_test.wav")
+    pause = bytes(2 * 16000 * 2)
+    transcript = transcribe(recogniser, read_wav(row["path"]).pcm + pause, ["네", "아니요", row["transcript"]])
+    assert transcript.answer == row["transcript"]
