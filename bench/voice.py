@@ -201,7 +201,7 @@ def real_recordings(speech: Path) -> list[Recording]:
 def measure_asr(results: Results, recogniser: VoskRecogniser, recordings: list[Recording], reps: int) -> None:
     audio_s = sum(r.seconds for r in recordings)
     phrases = expected_phrases("yes_no")
-    grammar_rec, spellings = recogniser.grammar(phrases)
+    grammar, spellings = recogniser.grammar(phrases)
 
     cpu_rtf = {"open": [], "stream": [], "grammar": []}
     wall_rtf = {"open": [], "stream": [], "grammar": []}
@@ -250,9 +250,9 @@ def measure_asr(results: Results, recogniser: VoskRecogniser, recordings: list[R
             # The grammar alone (phrases among the filler words).
             wall, cpu = time.perf_counter(), time.process_time()
             for offset in range(0, len(r.pcm), 8000):
-                if grammar_rec.AcceptWaveform(r.pcm[offset:offset + 8000]):
-                    grammar_rec.Result()
-            grammar_rec.FinalResult()
+                if grammar.accept(r.pcm[offset:offset + 8000]):
+                    grammar.result()
+            grammar.final()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             cpu_rtf["grammar"].append(cpu / r.seconds)
             wall_rtf["grammar"].append(wall / r.seconds)

@@ -136,11 +136,13 @@ def turn_record(path: Path, turns: list[Turn]) -> dict:
     turn = next((t for t in turns if t.exchange is not None), heard[0] if heard else None)
     exchange = turn.exchange if turn else None
     understanding = exchange.understanding if exchange else None
+    # The wake phrase may have come in a segment of its own, before the turn.
+    wake_ack = next(({"wake_ack_ms": t.timings_ms["wake_ack_ms"]} for t in turns if "wake_ack_ms" in t.timings_ms), {})
     return {
         "file": str(path),
         "wake": bool(turn and turn.woke),
         "transcript": turn.transcript.text if turn and turn.transcript else "",
-        "heard": " ".join(t.transcript.text for t in heard),
+        "heard": " ".join(t.transcript.text for t in heard if t.transcript.text),
         "answer": turn.transcript.answer if turn and turn.transcript else None,
         "intent": understanding.intent if understanding else None,
         "confidence": round(understanding.confidence, 4) if understanding else None,
@@ -149,7 +151,7 @@ def turn_record(path: Path, turns: list[Turn]) -> dict:
         "reply": " ".join(exchange.reply.texts) if exchange else "",
         "expect": exchange.reply.expect if exchange else None,
         "error": exchange.error if exchange else None,
-        "timings_ms": turn.timings_ms if turn else {},
+        "timings_ms": {**wake_ack, **(turn.timings_ms if turn else {})},
     }
 
 

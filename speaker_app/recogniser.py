@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, SAMPLE_WIDTH
 from .vocabulary import ModelError, Vocabulary
 
 
@@ -68,6 +68,44 @@ def resolve_model_dir(setting: str) -> Path:
     return path
 
 
+class Decoder:
+    """One Vosk recogniser, with word times counted from the start of each stream.
+
+    Vosk counts word times from the recogniser's creation, across results
+    and resets; recognisers are reused (the open one costs 60 ms to make), so
+    the time already fed is subtracted here.
+    """
+
+    def __init__(self, rec):
+        self.rec = rec
+        self.fed_s = 0.0
+        self.base_s = 0.0
+
+    def begin(self) -> "Decoder":
+        self.base_s = self.fed_s
+        return self
+
+    def accept(self, pcm: bytes) -> bool:
+        """Feed audio; True when Vosk ended an utterance at its own endpoint (read it with `result`)."""
+        self.fed_s += len(pcm) / (SAMPLE_RATE * SAMPLE_WIDTH)
+        return self.rec.AcceptWaveform(pcm)
+
+    def partial(self) -> str:
+        return json.loads(self.rec.PartialResult()).get("partial", "")
+
+    def result(self) -> tuple[str, tuple[Word, ...]]:
+        return self._read(self.rec.Result())
+
+    def final(self) -> tuple[str, tuple[Word, ...]]:
+        return self._read(self.rec.FinalResult())
+
+    def _read(self, raw: str) -> tuple[str, tuple[Word, ...]]:
+        result = json.loads(raw)
+        words = tuple(Word(w["word"], round(w["start"] - self.base_s, 3), round(w["end"] - self.base_s, 3),
+                           w.get("conf", 1.0)) for w in result.get("result", []))
+        return " ".join(result.get("text", "").split()), words
+
+
 class VoskRecogniser:
     def __init__(self, model_dir: Path, filler_words: int = 1500):
         import vosk
@@ -80,19 +118,20 @@ class VoskRecogniser:
         except Exception as error:  # vosk raises a bare Exception on a broken model
             raise ModelError(f"cannot load the Vosk model in {model_dir}: {error}") from None
         self.fillers = self.vocabulary.fillers(filler_words)
-        self._open = self._recognizer(None)
-        self._grammars: dict[tuple[str, ...], tuple[object, dict[str, str]]] = {}
+        self._open = self._decoder(None)
+        self._grammars: dict[tuple, tuple[Decoder, dict[str, str]]] = {}
 
-    def _recognizer(self, grammar: list[str] | None):
+    def _decoder(self, grammar: list[str] | None) -> Decoder:
         if grammar is None:
             rec = self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
         else:
             rec = self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE, json.dumps(grammar, ensure_ascii=False))
         rec.SetWords(True)
-        return rec
+        return Decoder(rec)
 
-    def grammar(self, phrases: Sequence[str], filler_words: int | None = None, weight: int = 1):
-        """A recogniser for these phrases among fillers, and each phrase's spelling in pieces.
+    def grammar(self, phrases: Sequence[str], filler_words: int | None = None,
+                weight: int = 1) -> tuple[Decoder, dict[str, str]]:
+        """A decoder for these phrases among fillers, and each phrase by its spelling in pieces.
 
         Fewer fillers and a higher weight (a phrase repeated in the grammar
         counts more) make a phrase easier to hear, and other speech easier to
@@ -103,30 +142,31 @@ class VoskRecogniser:
         if key not in self._grammars:
             pieces = {self.vocabulary.segment(p): p for p in phrases}
             words = list(pieces) * weight + [w for w in fillers if w not in pieces]
-            self._grammars[key] = (self._recognizer(words), pieces)
-        return self._grammars[key]
+            self._grammars[key] = (self._decoder(words), pieces)
+        decoder, pieces = self._grammars[key]
+        return decoder.begin(), pieces
 
     def stream(self, expected: Sequence[str] = ()) -> "VoskStream":
-        return VoskStream(self._open, self.grammar(expected) if expected else None)
+        return VoskStream(self._open.begin(), self.grammar(expected) if expected else None)
 
 
 class VoskStream:
-    def __init__(self, open_rec, grammar):
-        self.open_rec = open_rec
-        self.grammar_rec, self.answers = grammar if grammar else (None, {})
-        # Utterances each recogniser ended at its own endpoints (a pause inside the turn).
-        self.closed: list[dict] = []
+    def __init__(self, open_decoder: Decoder, grammar: tuple[Decoder, dict[str, str]] | None):
+        self.open = open_decoder
+        self.grammar, self.answers = grammar if grammar else (None, {})
+        # Utterances each decoder ended at its own endpoints (a pause inside the turn).
+        self.closed: list[tuple[str, tuple[Word, ...]]] = []
         self.grammar_closed: list[str] = []
         self.partial = ""
         self.partials = 0
 
     def accept(self, pcm: bytes) -> str | None:
-        if self.grammar_rec is not None and self.grammar_rec.AcceptWaveform(pcm):
-            self.grammar_closed.append(json.loads(self.grammar_rec.Result()).get("text", ""))
-        if self.open_rec.AcceptWaveform(pcm):
-            self.closed.append(json.loads(self.open_rec.Result()))
+        if self.grammar is not None and self.grammar.accept(pcm):
+            self.grammar_closed.append(self.grammar.result()[0])
+        if self.open.accept(pcm):
+            self.closed.append(self.open.result())
             return None
-        partial = json.loads(self.open_rec.PartialResult()).get("partial", "")
+        partial = self.open.partial()
         if partial and partial != self.partial:
             self.partial = partial
             self.partials += 1
@@ -135,19 +175,14 @@ class VoskStream:
 
     def finish(self) -> Transcript:
         started = time.perf_counter()
-        results = self.closed + [json.loads(self.open_rec.FinalResult())]
+        results = self.closed + [self.open.final()]
         answer = None
-        if self.grammar_rec is not None:
-            final = json.loads(self.grammar_rec.FinalResult()).get("text", "")
-            heard = " ".join(" ".join(self.grammar_closed + [final]).split())
+        if self.grammar is not None:
+            heard = " ".join(" ".join(self.grammar_closed + [self.grammar.final()[0]]).split())
             answer = self.answers.get(heard)
-        words = tuple(
-            Word(w["word"], w["start"], w["end"], w.get("conf", 1.0))
-            for r in results for w in r.get("result", [])
-        )
-        text = answer if answer is not None else " ".join(r.get("text", "") for r in results).strip()
-        return Transcript(" ".join(text.split()), words, answer, self.partials,
-                          (time.perf_counter() - started) * 1000)
+        words = tuple(w for _, ws in results for w in ws)
+        text = answer if answer is not None else " ".join(t for t, _ in results if t)
+        return Transcript(text, words, answer, self.partials, (time.perf_counter() - started) * 1000)
 
 
 def transcribe(recogniser: Recogniser, pcm: bytes, expected: Sequence[str] = (), chunk: int = 8000) -> Transcript:

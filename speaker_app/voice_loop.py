@@ -15,6 +15,7 @@ the no-answer timeout.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
@@ -145,9 +146,10 @@ class VoiceLoop:
                     # From the end of the wake phrase: the audio still to come, then the decoding.
                     waited_s = acked_at.heard_at_s - (segment.start_s + found.end_s)
                     timings["wake_ack_ms"] = round(waited_s * 1000 + acked_at.processing_ms, 1)
-                text = _after(transcript, found.end_s if found else None)
-                if not text:
+                transcript = _after(transcript, found.end_s if found else None)
+                if not transcript.text:
                     return Turn(True, transcript, None, timings_ms=timings)
+                text = transcript.text
         exchange = self.conversation.respond(text)
         timings.update(exchange.timings_ms)
         first_sample, synth_ms = self.speaker.say(exchange.reply.texts)
@@ -157,8 +159,7 @@ class VoiceLoop:
         return Turn(True, transcript, exchange, timings_ms=timings)
 
 
-def _after(transcript: Transcript, end_s: float | None) -> str:
+def _after(transcript: Transcript, end_s: float | None) -> Transcript:
     """The words said after the wake phrase, by their times in the segment."""
-    if end_s is None:
-        return ""
-    return " ".join(w.text for w in transcript.words if w.start_s >= end_s - 0.05)
+    words = tuple(w for w in transcript.words if end_s is not None and w.start_s >= end_s - 0.05)
+    return dataclasses.replace(transcript, text=" ".join(w.text for w in words), words=words)

@@ -12,11 +12,10 @@ ended, so that "안부야 지금 몇 시야" can be one turn.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Sequence
 
-from speaker_app.recogniser import VoskRecogniser
+from speaker_app.recogniser import Decoder, VoskRecogniser, Word
 
 
 @dataclass(frozen=True)
@@ -43,39 +42,38 @@ class PhraseSpotter:
         return self.recogniser.grammar(self.phrases, self.FILLER_WORDS, self.WEIGHT)
 
     def stream(self) -> "SpotStream":
-        rec, _ = self._grammar()
-        return SpotStream(rec, self.spellings)
+        decoder, _ = self._grammar()
+        return SpotStream(decoder, self.spellings)
 
 
 class SpotStream:
-    def __init__(self, rec, spellings: dict[str, str]):
-        self.rec = rec
+    def __init__(self, decoder: Decoder, spellings: dict[str, str]):
+        self.decoder = decoder
         self.spellings = spellings
         self.heard = False
         self.found: Spot | None = None  # from an utterance Vosk ended at its own endpoint
 
     def accept(self, pcm: bytes) -> bool:
         """Feed audio; True from the moment a phrase has been heard."""
-        if self.rec.AcceptWaveform(pcm):
-            self.found = self.found or self._find(json.loads(self.rec.Result()))
+        if self.decoder.accept(pcm):
+            self.found = self.found or self._find(self.decoder.result()[1])
             self.heard = self.heard or self.found is not None
         elif not self.heard:
-            partial = json.loads(self.rec.PartialResult()).get("partial", "").split()
+            partial = self.decoder.partial().split()
             self.heard = any(_find_pieces(partial, s.split()) is not None for s in self.spellings)
         return self.heard
 
     def finish(self) -> Spot | None:
-        final = self._find(json.loads(self.rec.FinalResult()))
+        final = self._find(self.decoder.final()[1])
         return self.found or final
 
-    def _find(self, result: dict) -> Spot | None:
-        words = result.get("result", [])
-        heard = [w["word"] for w in words]
+    def _find(self, words: tuple[Word, ...]) -> Spot | None:
+        heard = [w.text for w in words]
         for spelling, phrase in self.spellings.items():
             pieces = spelling.split()
             i = _find_pieces(heard, pieces)
             if i is not None:
-                return Spot(phrase, words[i]["start"], words[i + len(pieces) - 1]["end"])
+                return Spot(phrase, words[i].start_s, words[i + len(pieces) - 1].end_s)
         return None
 
 
