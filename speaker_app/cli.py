@@ -57,12 +57,13 @@ class Speaker:
     def voice(self) -> Voice:
         return Voice(self.config.voice.rate, self.config.voice.volume)
 
-    def voice_loop(self, speaker: ReplySpeaker, voice: Voice) -> VoiceLoop:
+    def voice_loop(self, speaker: ReplySpeaker, voice: Voice, **hooks) -> VoiceLoop:
         from wakeword.spotter import PhraseSpotter
 
         acknowledgement = voice.synthesise("네") if self.config.wake.acknowledgement == "voice" else chime()
         return VoiceLoop(self.recogniser, PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
-                         self.conversation, speaker, acknowledgement, self.config.vad, self.config.audio.frame_ms)
+                         self.conversation, speaker, acknowledgement, self.config.vad, self.config.audio.frame_ms,
+                         **hooks)
 
 
 # --- commands -----------------------------------------------------------------
@@ -74,11 +75,11 @@ def cmd_run(args) -> int:
     gate = MicGate()
     source = DeviceSource(config.audio.input_device, config.audio.frame_ms, gate=gate)
     replies = ReplySpeaker(voice, DeviceSink(config.audio.output_device), gate, show=lambda t: say_to_person(f"안부: {t}"))
-    loop = speaker.voice_loop(replies, voice)
+    loop = speaker.voice_loop(replies, voice, on_heard=lambda transcript: say_to_person(f"들음: {transcript.text}"))
     say_to_person(f"listening; say '{config.wake.phrase}' to wake the speaker (Ctrl-C stops)")
     for turn in loop.turns(source.frames()):
-        if turn.transcript is not None and turn.woke:
-            say_to_person(f"들음: {turn.transcript.text}")
+        if turn.no_answer:
+            say_to_person("(no answer)")
         if turn.exchange is not None and turn.exchange.error:
             say_to_person(f"(dialogue: {turn.exchange.error})")
     return 0

@@ -82,8 +82,10 @@ class ReplySpeaker:
 class VoiceLoop:
     def __init__(self, recogniser: Recogniser, wake: PhraseSpotter, conversation: Conversation,
                  speaker: ReplySpeaker, acknowledgement: AudioClip, vad: VadConfig, frame_ms: int,
-                 clock: Callable[[], float] = time.perf_counter):
+                 clock: Callable[[], float] = time.perf_counter,
+                 on_heard: Callable[[Transcript], None] = lambda transcript: None):
         self.recogniser, self.wake, self.conversation = recogniser, wake, conversation
+        self.on_heard = on_heard  # told of a turn before it is answered, which can take seconds
         self.speaker, self.acknowledgement = speaker, acknowledgement
         self.vad, self.frame_ms, self.clock = vad, frame_ms, clock
 
@@ -150,6 +152,7 @@ class VoiceLoop:
                 if not transcript.text:
                     return Turn(True, transcript, None, timings_ms=timings)
                 text = transcript.text
+        self.on_heard(transcript)
         exchange = self.conversation.respond(text)
         timings.update(exchange.timings_ms)
         first_sample, synth_ms = self.speaker.say(exchange.reply.texts)

@@ -1,0 +1,77 @@
+"""`speaker-app run`, the live loop as a resident meets it, on a real PortAudio device.
+
+The resident's words are a real recording: Picovoice's Korean sample, which
+opens with their wake word 코뿔소, so the speaker is configured with that
+wake phrase here.
+"""
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import write_config
+from pulse import DEVICE, PulseAudioServer, refresh_portaudio
+from speaker_app.audio import AudioError, DeviceSink, DeviceSource, read_wav
+
+pytestmark = pytest.mark.device
+
+
+def lines_of(stream) -> queue.Queue:
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    return lines
+
+
+def wait_for(lines: queue.Queue, needle: str, timeout_s: float, seen: list) -> bool:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if needle in line:
+            return True
+    return False
+
+
+def test_run_wakes_on_a_real_wake_word_and_answers_aloud(pulse_server, rasa_url, real_clips, tmp_path):
+    config = write_config(tmp_path, dialog={"url": rasa_url}, wake={"phrase": "코뿔소"},
+                          audio={"input_device": DEVICE, "output_device": DEVICE})
+    exe = Path(sys.executable).parent / "speaker-app"
+    process = subprocess.Popen([str(exe), "run", "--config", str(config)], stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    try:
+        lines = lines_of(process.stderr)
+        assert wait_for(lines, "listening", 60, seen), seen
+        clip = read_wav(next(r["path"] for r in real_clips if "koppulso" in r["file"]))
+        DeviceSink(DEVICE).play(clip)
+        assert wait_for(lines, "안부:", 30, seen), seen
+        heard = [line for line in seen if line.startswith("들음:")]
+        assert heard and "파란색" in heard[0], seen
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_sound_server_that_dies_mid_stream_is_an_error_not_a_hang(pulse_server, tmp_path):
+    """A killed server does not make PortAudio raise: the stream just stops, so the source must notice."""
+    doomed = PulseAudioServer(tmp_path / "doomed").start()
+    try:
+        refresh_portaudio()
+        source = DeviceSource(DEVICE, 30, stall_s=2.0)
+        frames = source.frames()
+        next(frames)
+        doomed.stop()
+        started = time.monotonic()
+        with pytest.raises(AudioError, match="stopped delivering"):
+            for _ in frames:
+                pass
+        assert time.monotonic() - started < 10
+    finally:
+        doomed.stop()
+        refresh_portaudio()
