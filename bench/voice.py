@@ -376,6 +376,30 @@ def measure_latency(results: Results, config, answers: list[Path], reps: int) ->
     results.facts.append(("espeak-ng answers that raised an alert", str(alerts)))
 
 
+def measure_wake_acknowledgement(results: Results, url: str, recordings: list[Recording], reps: int) -> None:
+    """From the end of a real speaker's wake word to the start of the chime.
+
+    Picovoice's two recordings that say their wake word 코뿔소 are the only
+    real wake words we have, so the speaker is set to that phrase here.
+    """
+    from speaker_app.cli import listen
+
+    files = [r.path for r in recordings if r.path.name in ("ko_pv_picovoice_koppulso.wav", "ko_pv_porcupine_keywords.wav")]
+    if not files:
+        results.notes.append("no real recording of a wake word: wake acknowledgement not measured")
+        return
+    progress(f"wake acknowledgement: {len(files)} real recordings x {reps} reps (wake phrase 코뿔소)")
+    config = parse_config({"dialog": {"url": url, "timeout_s": 10}, "wake": {"phrase": "코뿔소"}})
+    acks, missed = [], 0
+    for result in listen(config, files * reps, require_wake=True):
+        if "wake_ack_ms" in result["timings_ms"]:
+            acks.append(result["timings_ms"]["wake_ack_ms"])
+        else:
+            missed += 1
+    results.add("3 reply latency", "wake word end -> chime starts", acks, "ms",
+                f"real speech; target under 500 ms; {missed} of {len(files) * reps} not woken")
+
+
 # --- 4: peak memory -------------------------------------------------------------------
 
 def speaker_app_command() -> list[str]:
@@ -588,6 +612,7 @@ def main(argv=None) -> int:
             config = parse_config({"dialog": {"url": server.url, "timeout_s": 10}})
             server.pid = server.process.pid  # kept: RasaProcess forgets its process when it stops
             measure_latency(results, config, answers, args.latency_reps)
+            measure_wake_acknowledgement(results, server.url, recordings, args.latency_reps)
             measure_rasa_memory(results, server)
             config_path = folder / "speaker.yaml"
             config_path.write_text(json.dumps({"dialog": {"url": server.url, "timeout_s": 10}}), encoding="utf-8")

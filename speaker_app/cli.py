@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Sequence
 
 from emergency.levels import AlertLevel
 
+from .answers import EXPECTED_ANSWERS
 from .audio import AudioError, DeviceSink, MicGate, DeviceSource, SilentSink, WavFileSink, WavFileSource, chime
 from .config import Config, ConfigError, load_config
 from .conversation import Conversation
@@ -50,8 +51,12 @@ class Speaker:
     @property
     def recogniser(self) -> VoskRecogniser:
         if self._recogniser is None:
-            self._recogniser = VoskRecogniser(resolve_model_dir(self.config.recogniser.model),
-                                              self.config.recogniser.filler_words)
+            recogniser = VoskRecogniser(resolve_model_dir(self.config.recogniser.model),
+                                        self.config.recogniser.filler_words)
+            # Spelled now, so an answer the model cannot spell stops the speaker at start-up.
+            for phrases in EXPECTED_ANSWERS.values():
+                recogniser.grammar(phrases)
+            self._recogniser = recogniser
         return self._recogniser
 
     def voice(self) -> Voice:
@@ -145,6 +150,7 @@ def turn_record(path: Path, turns: list[Turn]) -> dict:
         "transcript": turn.transcript.text if turn and turn.transcript else "",
         "heard": " ".join(t.transcript.text for t in heard if t.transcript.text),
         "answer": turn.transcript.answer if turn and turn.transcript else None,
+        "partials": turn.transcript.partials if turn and turn.transcript else 0,
         "intent": understanding.intent if understanding else None,
         "confidence": round(understanding.confidence, 4) if understanding else None,
         "alert_level": (understanding.alert_level if understanding else AlertLevel.NONE).value,

@@ -19,6 +19,7 @@ def test_no_real_recording_raises_an_alert(config_file, real_clips):
     for row in rows:
         assert FIELDS <= set(row)
         assert row["transcript"], row["file"]
+        assert row["partials"] >= 1  # the recogniser streamed: partial results came while audio went in
         assert row["alert_level"] == "none", row
         assert row["reply"]
         assert row["timings_ms"]["reply_latency_ms"] >= row["timings_ms"]["hang_over_ms"]
