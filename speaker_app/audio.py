@@ -249,3 +249,22 @@ def chime(seconds: float = 0.18, pitch_hz: float = 880.0) -> AudioClip:
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     envelope = np.minimum(1.0, np.minimum(t, seconds - t) / 0.02)
     return AudioClip.from_samples(0.3 * 32767 * envelope * np.sin(2 * np.pi * pitch_hz * t))
+
+
+def play_and_record(clip: AudioClip, source: "DeviceSource", sink: "DeviceSink", tail_s: float = 1.0) -> AudioClip:
+    """Plays a clip on the loudspeaker while the microphone records it: the room's round trip."""
+    import threading
+
+    wanted = clip.seconds + tail_s + 0.3
+    recorded = []
+    # The microphone is open before the first sample plays, so nothing is lost at the start.
+    player = threading.Timer(0.3, lambda: sink.play(clip))
+    frames = source.frames()
+    recorded.append(next(frames).pcm)
+    player.start()
+    for frame in frames:
+        recorded.append(frame.pcm)
+        if frame.start_s >= wanted:
+            break
+    player.join()
+    return AudioClip(b"".join(recorded))

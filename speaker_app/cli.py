@@ -13,21 +13,30 @@ import uuid
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from emergency.distress_phrases import DISTRESS_PHRASES
 from emergency.levels import AlertLevel
+from wakeword.detection import DISTRESS, WAKE, Detectors
+from wakeword.enrolment import EnrolmentError, EnrolmentStore, check_take, level_dbfs
+from wakeword.selftest import report as selftest_report
+from wakeword.selftest import selftest
+from wakeword.spotter import PhraseSpotter
+from wakeword.templates import TemplateDetector
 
 from .answers import EXPECTED_ANSWERS
-from .audio import AudioError, DeviceSink, MicGate, DeviceSource, SilentSink, WavFileSink, WavFileSource, chime
+from .audio import (AudioClip, AudioError, DeviceSink, DeviceSource, MicGate, SilentSink, WavFileSink,
+                    WavFileSource, chime, play_and_record, read_wav)
 from .config import Config, ConfigError, load_config
 from .conversation import Conversation
 from .dialog import DialogUnavailable, RasaDialog
 from .dialogue_setup import SetupError
 from .recogniser import VoskRecogniser, resolve_model_dir
 from .understanding import Understanding
+from .vad import Segmenter, Silence, SpeechSegment
 from .vocabulary import ModelError, SegmentationError
 from .voice import Voice
 from .voice_loop import ReplySpeaker, Turn, VoiceLoop
 
-FAILURES = (ConfigError, AudioError, ModelError, SegmentationError, SetupError, DialogUnavailable)
+FAILURES = (ConfigError, AudioError, ModelError, SegmentationError, SetupError, DialogUnavailable, EnrolmentError)
 
 
 def say_to_person(text: str) -> None:
@@ -62,13 +71,19 @@ class Speaker:
     def voice(self) -> Voice:
         return Voice(self.config.voice.rate, self.config.voice.volume)
 
-    def voice_loop(self, speaker: ReplySpeaker, voice: Voice, **hooks) -> VoiceLoop:
-        from wakeword.spotter import PhraseSpotter
+    def detectors(self) -> Detectors:
+        store = EnrolmentStore(Path(self.config.enrolment.folder))
+        templates, kinds = store.templates()
+        thresholds = {name: self.config.enrolment.distress_threshold if kind == DISTRESS
+                      else self.config.enrolment.wake_threshold for name, kind in kinds.items()}
+        return Detectors(PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
+                         PhraseSpotter(self.recogniser, DISTRESS_PHRASES),
+                         TemplateDetector(templates, thresholds) if templates else None, kinds)
 
+    def voice_loop(self, speaker: ReplySpeaker, voice: Voice, **hooks) -> VoiceLoop:
         acknowledgement = voice.synthesise("네") if self.config.wake.acknowledgement == "voice" else chime()
-        return VoiceLoop(self.recogniser, PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
-                         self.conversation, speaker, acknowledgement, self.config.vad, self.config.audio.frame_ms,
-                         **hooks)
+        return VoiceLoop(self.recogniser, self.detectors(), self.conversation, speaker, acknowledgement,
+                         self.config.vad, self.config.audio.frame_ms, **hooks)
 
 
 # --- commands -----------------------------------------------------------------
@@ -187,6 +202,67 @@ def _tsv_texts(path: Path) -> list[str]:
     return [r for i, r in enumerate(rows) if r and not (i == 0 and r == "text")]
 
 
+def cmd_enroll(args) -> int:
+    config = load_config(args.config)
+    store = EnrolmentStore(Path(config.enrolment.folder))
+    kind = args.kind or (WAKE if args.phrase == config.wake.phrase else DISTRESS)
+    if args.files:
+        takes = [check_take(read_wav(path), str(path)) for path in args.files]
+    else:
+        takes = _record_takes(config, args.phrase, args.takes)
+    entry = store.add(args.name, args.phrase, kind, takes)
+    print(f"enrolled '{entry.phrase}' as {entry.name} ({entry.kind}): "
+          + ", ".join(f"{t.seconds:.1f} s at {level_dbfs(t):.0f} dBFS" for t in takes))
+    print(f"kept on this device in {store.folder}")
+    return 0
+
+
+def _record_takes(config: Config, phrase: str, count: int) -> list[AudioClip]:
+    """Takes from the microphone, each after a tone, each checked before the next."""
+    # A fresh input stream opens after each tone has played, so the tone is never taken for a take.
+    source = DeviceSource(config.audio.input_device, config.audio.frame_ms)
+    sink = DeviceSink(config.audio.output_device)
+    takes: list[AudioClip] = []
+    while len(takes) < count:
+        say_to_person(f"take {len(takes) + 1} of {count}: after the tone, say: {phrase}")
+        sink.play(chime())
+        segment = _next_segment(source, config)
+        if segment is None:
+            say_to_person("nothing was heard; let us try that take again")
+            continue
+        try:
+            takes.append(check_take(segment, f"take {len(takes) + 1}"))
+        except EnrolmentError as problem:
+            say_to_person(f"{problem}; let us try that take again")
+    return takes
+
+
+def _next_segment(source: DeviceSource, config: Config, wait_s: float = 6.0) -> AudioClip | None:
+    for event in Segmenter(config.vad, config.audio.frame_ms).segments(source.frames()):
+        if isinstance(event, SpeechSegment):
+            return event.audio
+        if isinstance(event, Silence) and event.at_s > wait_s:
+            return None
+    return None
+
+
+def cmd_selftest(args) -> int:
+    config = load_config(args.config)
+    store = EnrolmentStore(Path(config.enrolment.folder))
+    if not store.phrases():
+        raise EnrolmentError(f"nothing is enrolled in {store.folder}; enrol the resident first with speaker-app enroll")
+    speaker = Speaker(config)
+    if args.wav_only:
+        capture, path_name = (lambda clip: clip + AudioClip(bytes(32000))), "the WAV path (no devices)"
+    else:
+        source = DeviceSource(config.audio.input_device, config.audio.frame_ms)
+        sink = DeviceSink(config.audio.output_device)
+        capture, path_name = (lambda clip: play_and_record(clip, source, sink)), "the loudspeaker and microphone"
+    rows = selftest(store, speaker.detectors(), capture, config.vad, config.audio.frame_ms)
+    print(selftest_report(rows, path_name))
+    return 0 if all(row.heard for row in rows) else 1
+
+
 def cmd_setup(args) -> int:
     from .dialogue_setup import rasa_venv, trained_model
 
@@ -245,6 +321,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     nlu = command("nlu", cmd_nlu, "classify texts as the live loop does, one JSON line each")
     nlu.add_argument("texts", nargs="*")
     nlu.add_argument("--tsv", type=Path, help="a TSV file whose first column holds the texts")
+    enroll = command("enroll", cmd_enroll, "record the resident saying a phrase (or take WAV files), on the device only")
+    enroll.add_argument("--name", required=True, help="a short name for the phrase, e.g. help1")
+    enroll.add_argument("--phrase", required=True, help="the words, as the resident says them")
+    enroll.add_argument("--kind", choices=[WAKE, DISTRESS],
+                        help="default: wake if the phrase is the configured wake phrase, else distress")
+    enroll.add_argument("--takes", type=int, default=3, help="how many takes to record from the microphone")
+    enroll.add_argument("files", type=Path, nargs="*", help="WAV takes instead of the microphone")
+    selftest_cmd = command("selftest", cmd_selftest, "play each enrolled take and report which detector hears it")
+    selftest_cmd.add_argument("--wav-only", action="store_true", help="skip the audio devices: use the takes as they are")
     command("setup", cmd_setup, "make the Rasa venv and train the dialogue model (cached)")
     command("dialogue", cmd_dialogue, "run the Rasa server in the foreground")
     demo = command("demo", cmd_demo, "a scripted check-in, then the real recordings through the voice loop")

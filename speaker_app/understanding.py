@@ -27,7 +27,7 @@ class Understanding:
     intent: str
     confidence: float
     alert_level: AlertLevel
-    decided_by: str  # "rule", "classifier" or "low_confidence"
+    decided_by: str  # "rule", "classifier", "low_confidence", or the detector that heard a plea: "spotter", "template"
 
     @property
     def overridden(self) -> bool:

@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
 from emergency import distress_rules
-from wakeword.spotter import PhraseSpotter
+from emergency.levels import AlertLevel
+from wakeword.detection import Detection, Detectors, DetectionStream
 
 from .answers import expected_phrases
 from .audio import AudioClip, AudioSink, Frame, MicGate
 from .config import VadConfig
 from .conversation import Conversation, Exchange
-from .recogniser import Recogniser, Transcript
+from .recogniser import RecognitionStream, Recogniser, Transcript
+from .understanding import Understanding
 from .vad import Segmenter, Silence, SpeechFrame, SpeechSegment, SpeechStarted
 from .voice import Voice
 
@@ -80,11 +82,11 @@ class ReplySpeaker:
 
 
 class VoiceLoop:
-    def __init__(self, recogniser: Recogniser, wake: PhraseSpotter, conversation: Conversation,
+    def __init__(self, recogniser: Recogniser, detectors: Detectors, conversation: Conversation,
                  speaker: ReplySpeaker, acknowledgement: AudioClip, vad: VadConfig, frame_ms: int,
                  clock: Callable[[], float] = time.perf_counter,
                  on_heard: Callable[[Transcript], None] = lambda transcript: None):
-        self.recogniser, self.wake, self.conversation = recogniser, wake, conversation
+        self.recogniser, self.detectors, self.conversation = recogniser, detectors, conversation
         self.on_heard = on_heard  # told of a turn before it is answered, which can take seconds
         self.speaker, self.acknowledgement = speaker, acknowledgement
         self.vad, self.frame_ms, self.clock = vad, frame_ms, clock
@@ -93,7 +95,8 @@ class VoiceLoop:
         """Every segment's outcome, in order; `awake` skips the wake word for the first turn."""
         expect: str | None = None
         awake_since = 0.0 if awake else None  # stream time the speaker began waiting for a turn
-        asr = spot = None
+        asr: RecognitionStream | None = None
+        detection: DetectionStream | None = None
         acked_at = None
         for event in Segmenter(self.vad, self.frame_ms).segments(frames):
             if isinstance(event, Silence):
@@ -103,16 +106,16 @@ class VoiceLoop:
             elif isinstance(event, SpeechStarted):
                 asleep = awake_since is None
                 asr = self.recogniser.stream(() if asleep else expected_phrases(expect))
-                spot = self.wake.stream() if asleep else None
+                detection = self.detectors.stream() if asleep else None
                 acked_at = None
             elif isinstance(event, SpeechFrame):
                 asr.accept(event.frame.pcm)
-                if spot is not None and acked_at is None:
+                if detection is not None:
                     started = self.clock()
-                    if spot.accept(event.frame.pcm):
+                    if detection.accept(event.frame.pcm) and acked_at is None:
                         acked_at = self._acknowledge(event.frame.start_s + self.frame_ms / 1000, started)
             elif isinstance(event, SpeechSegment):
-                turn = self._finish_segment(event, asr, spot, acked_at)
+                turn = self._finish_segment(event, asr, detection, acked_at)
                 yield turn
                 if turn.exchange is not None:
                     expect = turn.exchange.reply.expect
@@ -127,7 +130,8 @@ class VoiceLoop:
         self.speaker.sink.play(self.acknowledgement)
         return WakeAcknowledged(heard_at_s, processing_ms)
 
-    def _finish_segment(self, segment: SpeechSegment, asr, spot, acked_at) -> Turn:
+    def _finish_segment(self, segment: SpeechSegment, asr: RecognitionStream,
+                        detection: DetectionStream | None, acked_at: "WakeAcknowledged | None") -> Turn:
         segment_done = self.clock()
         transcript: Transcript = asr.finish()
         timings = {
@@ -135,31 +139,42 @@ class VoiceLoop:
             "hang_over_ms": round((segment.start_s + segment.audio.seconds - segment.end_s) * 1000),
             "asr_final_ms": round(transcript.finish_ms, 1),
         }
-        text = transcript.text
-        if spot is not None:  # the speaker was asleep
-            found = spot.finish()
-            if found is None and acked_at is None:
+        text, decided = transcript.text, None
+        if detection is not None:  # the speaker was asleep: only the wake word or a call for help wakes it
+            found: Detection = detection.finish(segment.audio)
+            timings["detect_ms"] = round((self.clock() - segment_done) * 1000, 1)
+            if found.distress is not None:
+                decided = self._plea(text, found)
+            elif found.wake is None:
                 if distress_rules.check(text) is None:
                     return Turn(False, transcript, None, timings_ms=timings)
             else:
-                if acked_at is None:  # heard only in the final result
+                if acked_at is None:  # heard only once the segment was over
                     acked_at = self._acknowledge(segment.start_s + segment.audio.seconds, segment_done)
-                if found is not None:
+                wake_end = found.wake.end_s
+                if wake_end is not None:
                     # From the end of the wake phrase: the audio still to come, then the decoding.
-                    waited_s = acked_at.heard_at_s - (segment.start_s + found.end_s)
+                    waited_s = acked_at.heard_at_s - (segment.start_s + wake_end)
                     timings["wake_ack_ms"] = round(waited_s * 1000 + acked_at.processing_ms, 1)
-                transcript = _after(transcript, found.end_s if found else None)
+                transcript = _after(transcript, wake_end)
                 if not transcript.text:
                     return Turn(True, transcript, None, timings_ms=timings)
                 text = transcript.text
         self.on_heard(transcript)
-        exchange = self.conversation.respond(text)
+        exchange = self.conversation.respond(text, decided)
         timings.update(exchange.timings_ms)
         first_sample, synth_ms = self.speaker.say(exchange.reply.texts)
         timings["tts_ms"] = round(synth_ms, 1)
         if first_sample is not None:
             timings["reply_latency_ms"] = round(timings["hang_over_ms"] + (first_sample - segment_done) * 1000, 1)
         return Turn(True, transcript, exchange, timings_ms=timings)
+
+
+    @staticmethod
+    def _plea(text: str, found: Detection) -> Understanding:
+        """A call for help heard in the audio: an emergency, whatever the transcript says."""
+        hit = found.distress
+        return Understanding(text or hit.phrase, "emergency", hit.strength, AlertLevel.EMERGENCY, hit.detector)
 
 
 def _after(transcript: Transcript, end_s: float | None) -> Transcript:

@@ -75,3 +75,35 @@ def test_a_sound_server_that_dies_mid_stream_is_an_error_not_a_hang(pulse_server
     finally:
         doomed.stop()
         refresh_portaudio()
+
+
+def test_enrolment_from_the_microphone_then_the_selftest_through_the_device(pulse_server, tmp_path):
+    """The caregiver's installation session: prompts, three takes, then the playback check.
+
+    The takes are espeak-ng Korean standing for the resident (the template
+    detector compares sounds, so a synthetic voice can stand in for it here).
+    """
+    from conftest import espeak
+
+    config = write_config(tmp_path, enrolment={"folder": str(tmp_path / "enrolment")},
+                          audio={"input_device": DEVICE, "output_device": DEVICE})
+    exe = Path(sys.executable).parent / "speaker-app"
+    process = subprocess.Popen([str(exe), "enroll", "--config", str(config), "--name", "help1",
+                                "--phrase", "살려 주세요"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    try:
+        lines = lines_of(process.stderr)
+        for take in (1, 2, 3):
+            assert wait_for(lines, f"take {take} of 3", 60, seen), seen
+            time.sleep(0.8)  # the tone plays, then the microphone opens
+            DeviceSink(DEVICE).play(read_wav(espeak("살려 주세요", tmp_path / f"take{take}.wav", speed=120 + 10 * take)))
+        assert process.wait(timeout=60) == 0, seen
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "enrolled '살려 주세요' as help1 (distress)" in process.stdout.read()
+    selftest = subprocess.run([str(exe), "selftest", "--config", str(config)], capture_output=True, text=True,
+                              timeout=120)
+    assert "loudspeaker and microphone" in selftest.stdout
+    assert "3 of 3 takes heard" in selftest.stdout, selftest.stdout + selftest.stderr
+    assert selftest.returncode == 0

@@ -1,0 +1,116 @@
+"""The second detector: the resident's own voice, matched by dynamic time warping.
+
+At installation the resident says each phrase (the wake word, a few calls for
+help of their choosing) three times; those takes are the templates. Every
+speech segment is compared with every take: the take is slid along the
+segment, stretched or squeezed up to twice or half its speed, and the
+average frame distance of the best alignment is the take's score (lower is
+closer). This is how Rhasspy's Raven works, and it needs no recogniser: it
+hears dialect, slurred speech or a word the model does not know as well as
+anything else, because it compares sounds with sounds.
+
+A phrase counts as heard when at least two of its takes (all of them if it
+has fewer) are closer than its threshold, so one odd take cannot set it off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from speaker_app.audio import AudioClip
+
+from .features import mfcc
+
+# Measured by bench/spotting.py on espeak-ng takes (see its report): the
+# distance below which a segment is taken for a take of the phrase.
+DEFAULT_THRESHOLD = 0.2
+
+
+@dataclass(frozen=True)
+class Template:
+    """One enrolled take of a phrase, as features."""
+
+    name: str
+    phrase: str
+    features: np.ndarray
+
+
+@dataclass(frozen=True)
+class TemplateMatch:
+    name: str
+    phrase: str
+    distance: float  # the deciding take's distance: lower is closer
+    threshold: float
+
+    @property
+    def margin(self) -> float:
+        """How far inside the threshold, 0..1: the triage can ask first when it is small."""
+        return max(0.0, 1.0 - self.distance / self.threshold)
+
+
+def alignment_distance(template: np.ndarray, segment: np.ndarray) -> float:
+    """The lowest average cosine distance of the template aligned anywhere in the segment.
+
+    Subsequence DTW with steps (1,1), (2,1) and (1,2): each column of the
+    cost table depends only on the two before it, so it is computed one
+    template frame at a time over all segment frames at once.
+    """
+    m, n = len(template), len(segment)
+    if m < 2 or n < (m + 1) // 2:
+        return float("inf")
+    cost = 1 - _unit(segment) @ _unit(template).T  # n x m cosine distances
+    total = np.full((n, m), np.inf)
+    steps = np.zeros((n, m))
+    total[:, 0], steps[:, 0] = cost[:, 0], 1  # the phrase may start anywhere in the segment
+    for j in range(1, m):
+        options = [(np.full(n, np.inf), np.zeros(n)) for _ in range(3)]
+        options[0][0][1:] = total[:-1, j - 1] + cost[1:, j]
+        options[0][1][1:] = steps[:-1, j - 1] + 1
+        options[1][0][2:] = total[:-2, j - 1] + cost[1:-1, j] + cost[2:, j]
+        options[1][1][2:] = steps[:-2, j - 1] + 2
+        if j >= 2:
+            options[2][0][1:] = total[:-1, j - 2] + cost[1:, j - 1] + cost[1:, j]
+            options[2][1][1:] = steps[:-1, j - 2] + 2
+        sums = np.stack([o[0] for o in options])
+        counts = np.stack([o[1] for o in options])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            best = np.argmin(np.where(counts > 0, sums / np.maximum(counts, 1), np.inf), axis=0)
+        total[:, j] = sums[best, np.arange(n)]
+        steps[:, j] = counts[best, np.arange(n)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        averages = np.where(steps[:, -1] > 0, total[:, -1] / np.maximum(steps[:, -1], 1), np.inf)
+    return float(averages.min())
+
+
+def _unit(features: np.ndarray) -> np.ndarray:
+    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-9)
+
+
+class TemplateDetector:
+    def __init__(self, templates: Sequence[Template], thresholds: dict[str, float] | None = None):
+        self.templates = list(templates)
+        self.thresholds = thresholds or {}
+
+    def threshold(self, name: str) -> float:
+        return self.thresholds.get(name, DEFAULT_THRESHOLD)
+
+    def distances(self, segment: AudioClip) -> dict[str, list[float]]:
+        """Each enrolled phrase's take distances to this segment, closest first."""
+        features = mfcc(segment)
+        found: dict[str, list[float]] = {}
+        for template in self.templates:
+            found.setdefault(template.name, []).append(alignment_distance(template.features, features))
+        return {name: sorted(values) for name, values in found.items()}
+
+    def match(self, segment: AudioClip) -> TemplateMatch | None:
+        """The closest phrase heard in the segment, if any."""
+        phrases = {t.name: t.phrase for t in self.templates}
+        best: TemplateMatch | None = None
+        for name, values in self.distances(segment).items():
+            deciding = values[min(1, len(values) - 1)]  # the second-closest take: two must agree
+            threshold = self.threshold(name)
+            if deciding < threshold and (best is None or deciding / threshold < best.distance / best.threshold):
+                best = TemplateMatch(name, phrases[name], deciding, threshold)
+        return best
