@@ -77,3 +77,16 @@ def test_the_grammar_answer_survives_a_pause_that_ends_vosks_utterance(recognise
     pause = bytes(2 * 16000 * 2)
     transcript = transcribe(recogniser, read_wav(row["path"]).pcm + pause, ["네", "아니요", row["transcript"]])
     assert transcript.answer == row["transcript"]
+
+
+def test_no_real_recording_is_taken_for_a_call_for_help(recogniser, real_clips):
+    """46 distress phrases in one grammar: real everyday speech must not be forced onto any of them."""
+    from emergency.distress_phrases import DISTRESS_PHRASES
+
+    spotter = PhraseSpotter(recogniser, DISTRESS_PHRASES)
+    for row in real_clips:
+        stream = spotter.stream()
+        pcm = read_wav(row["path"]).pcm
+        for offset in range(0, len(pcm), 960):
+            stream.accept(pcm[offset:offset + 960])
+        assert stream.finish() is None, row["file"]
