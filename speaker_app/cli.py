@@ -263,6 +263,23 @@ def cmd_selftest(args) -> int:
     return 0 if all(row.heard for row in rows) else 1
 
 
+def cmd_simulate_day(args) -> int:
+    import tempfile
+
+    from scheduler.scenario import load_scenario
+    from scheduler.simulation import simulate_day
+
+    config = load_config(args.config)
+    scenario = load_scenario(args.script, config.resident.timezone)
+    speaker = Speaker(config, sender=f"{config.resident.id}:simulated:{uuid.uuid4().hex[:8]}")
+    with tempfile.TemporaryDirectory(prefix="anbu-day-") as folder:
+        store = args.store or Path(folder) / "speaker.db"
+        events = simulate_day(config, scenario, speaker.conversation, store)
+    say_to_person(f"simulated {scenario.day}: {len(events)} events for the hub "
+                  f"({', '.join(sorted({e['type'] for e in events}))})")
+    return 0
+
+
 def cmd_setup(args) -> int:
     from .dialogue_setup import rasa_venv, trained_model
 
@@ -330,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     enroll.add_argument("files", type=Path, nargs="*", help="WAV takes instead of the microphone")
     selftest_cmd = command("selftest", cmd_selftest, "play each enrolled take and report which detector hears it")
     selftest_cmd.add_argument("--wav-only", action="store_true", help="skip the audio devices: use the takes as they are")
+    simulate = command("simulate-day", cmd_simulate_day, "a whole scripted day through the real routines, in seconds")
+    simulate.add_argument("--script", type=Path, required=True, help="a scenario, e.g. config/scenarios/good-day.yaml")
+    simulate.add_argument("--store", type=Path, help="keep the day's local store here (default: thrown away)")
     command("setup", cmd_setup, "make the Rasa venv and train the dialogue model (cached)")
     command("dialogue", cmd_dialogue, "run the Rasa server in the foreground")
     demo = command("demo", cmd_demo, "a scripted check-in, then the real recordings through the voice loop")

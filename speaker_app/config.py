@@ -8,9 +8,11 @@ config must not silently fall back to a default.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -24,6 +26,97 @@ class ResidentConfig:
     id: str = "resident-001"
     name: str = ""
     honorific: str = "어르신"
+    timezone: str = "Asia/Seoul"
+
+    def check(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"resident.timezone: unknown time zone {self.timezone!r} (e.g. Asia/Seoul)") from None
+
+
+def _check_time(key: str, value: str) -> None:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ConfigError(f"{key} must be a time like 08:00, not {value!r}")
+
+
+_DAYS = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?"
+                   r"(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)*")
+
+
+def _check_days(key: str, value: str) -> None:
+    if not _DAYS.fullmatch(value):
+        raise ConfigError(f"{key} must be days like mon-sun or mon,wed,fri, not {value!r}")
+
+
+@dataclass(frozen=True)
+class MorningCallConfig:
+    time: str = "08:00"
+    days: str = "mon-sun"
+    tries: int = 3
+    retry_after_min: int = 10
+    # A call missed by less than this (the speaker was off) still runs when it is back.
+    grace_min: int = 120
+
+    def check(self) -> None:
+        _check_time("morning_call.time", self.time)
+        _check_days("morning_call.days", self.days)
+        if self.tries < 1 or self.retry_after_min < 1 or self.grace_min < 0:
+            raise ConfigError("morning_call.tries and retry_after_min must be at least 1, grace_min not negative")
+
+
+@dataclass(frozen=True)
+class MedicationConfig:
+    name: str = ""
+    times: list[str] = field(default_factory=list)
+    days: str = "mon-sun"
+    snooze_min: int = 20
+    window_min: int = 120  # a dose not confirmed by then is missed
+
+    def check(self) -> None:
+        if not self.name:
+            raise ConfigError("medications: each medicine needs a name")
+        if not self.times:
+            raise ConfigError(f"medications: {self.name} needs at least one time")
+        for time in self.times:
+            _check_time(f"medications ({self.name}) times", time)
+        _check_days(f"medications ({self.name}) days", self.days)
+        if self.snooze_min < 1 or self.window_min <= self.snooze_min:
+            raise ConfigError(f"medications ({self.name}): window_min must be longer than snooze_min")
+
+
+@dataclass(frozen=True)
+class QuietHoursConfig:
+    start: str = "21:30"
+    end: str = "07:00"
+
+    def check(self) -> None:
+        _check_time("quiet_hours.start", self.start)
+        _check_time("quiet_hours.end", self.end)
+
+
+@dataclass(frozen=True)
+class InactivityConfig:
+    # Hours without a turn with the speaker. A night's sleep is up to ~10 hours
+    # of silence; the district's phone monitor waits 3 days, a speaker can do
+    # far better.
+    notice_h: float = 14.0
+    urgent_h: float = 24.0
+    check_every_min: int = 30
+
+    def check(self) -> None:
+        if not 0 < self.notice_h < self.urgent_h:
+            raise ConfigError("inactivity.notice_h must be above 0 and below inactivity.urgent_h")
+
+
+@dataclass(frozen=True)
+class RoutinesConfig:
+    summary_time: str = "21:00"
+    negative_per_week: int = 3  # negative mood, loneliness, complaints in 7 days -> notice
+    store: str = "~/.local/share/anbu/speaker.db"
+
+    def check(self) -> None:
+        _check_time("routines.summary_time", self.summary_time)
 
 
 @dataclass(frozen=True)
@@ -125,6 +218,11 @@ class Config:
     recogniser: RecogniserConfig = field(default_factory=RecogniserConfig)
     dialog: DialogConfig = field(default_factory=DialogConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    morning_call: MorningCallConfig = field(default_factory=MorningCallConfig)
+    medications: list[MedicationConfig] = field(default_factory=list)
+    quiet_hours: QuietHoursConfig = field(default_factory=QuietHoursConfig)
+    inactivity: InactivityConfig = field(default_factory=InactivityConfig)
+    routines: RoutinesConfig = field(default_factory=RoutinesConfig)
 
 
 def load_config(path: Path) -> Config:
@@ -147,7 +245,8 @@ def parse_config(data: Any, source: str = "config") -> Config:
     for key, value in data.items():
         if key not in hints:
             raise ConfigError(f"{source}: unknown section '{key}' (known: {', '.join(hints)})")
-        sections[key] = _parse_section(hints[key], value, key, source)
+        sections[key] = _coerce(value, hints[key], key, source) if getattr(hints[key], "__origin__", None) is list \
+            else _parse_section(hints[key], value, key, source)
     return Config(**sections)
 
 
@@ -173,6 +272,13 @@ def _parse_section(cls: type, data: Any, name: str, source: str) -> Any:
 
 
 def _coerce(value: Any, hint: Any, key: str, source: str) -> Any:
+    if getattr(hint, "__origin__", None) is list:
+        (item,) = hint.__args__
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: '{key}' must be a list")
+        if dataclasses.is_dataclass(item):
+            return [_parse_section(item, entry, f"{key}[{i}]", source) for i, entry in enumerate(value)]
+        return [_coerce(entry, item, f"{key}[{i}]", source) for i, entry in enumerate(value)]
     allowed = getattr(hint, "__args__", (hint,))
     # YAML reads "1" as an int; a float field may take it, a bool never counts as a number.
     if isinstance(value, bool) and bool not in allowed:

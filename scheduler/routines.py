@@ -1,0 +1,242 @@
+"""The things the speaker does without being asked.
+
+Each routine is a small object with a `run()` that a planner calls at the
+right time (scheduler/day.py). What a routine needs from the world comes in
+a `RoutineContext`: the clock, the dialogue, the resident (a live voice loop
+or a scripted day), the local store, the outbox and a way to come back later
+(a retry, a snooze). Nothing here knows which of those it has.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Protocol, Sequence
+
+from emergency.levels import AlertLevel
+from speaker_app.config import Config, MedicationConfig
+from speaker_app.conversation import Conversation, Exchange
+from speaker_app.understanding import Understanding
+
+from .clock import Clock
+from .store import Store
+
+# What a check-in answer is about, by the intent it was understood as.
+CHECKIN_TOPICS = {
+    "sleep_good": "sleep", "sleep_bad": "sleep", "meal_done": "meal", "meal_skipped": "meal",
+    "mood_good": "mood", "mood_bad": "mood", "lonely": "mood", "health_complaint": "pain",
+}
+NEGATIVE_SIGNALS = ("mood_bad", "lonely", "health_complaint")
+# Answers to "did you take your medicine?": in Korean one "먹었어요" says both "I ate" and "I took it".
+DOSE_TAKEN = ("medication_taken", "affirm", "meal_done")
+MAX_EXCHANGES = 8  # a routine's conversation never runs on for ever
+
+
+class Resident(Protocol):
+    def say(self, texts: Sequence[str], louder: int = 0) -> None: ...
+
+    def ask(self, texts: Sequence[str], expect: str | None, louder: int = 0) -> str | None:
+        """Say the texts; the resident's answer, or None when none came before the no-answer timeout."""
+
+
+@dataclass
+class RoutineContext:
+    config: Config
+    clock: Clock
+    conversation: Conversation
+    resident: Resident
+    store: Store
+    send: Callable[[dict], None]  # an event envelope for the hub, through the outbox
+    later: Callable[[datetime, str, Callable[[], None]], None]  # come back at a time, under a name
+    timeline: Callable[[dict], None] = lambda entry: None
+    started_at: datetime | None = None
+
+    def event(self, kind: str, payload: dict) -> None:
+        envelope = {"id": str(uuid.uuid4()), "type": kind, "occurred_at": self.clock.now().isoformat(),
+                    "payload": payload}
+        self.send(envelope)
+        self.timeline({"at": envelope["occurred_at"], "event": kind, "payload": payload})
+
+    def alert(self, level: AlertLevel, reason: str, heard: str | None = None) -> None:
+        self.store.alert(self.clock.now(), level.value, reason, heard)
+        self.event("alert", {"level": level.value, "reason": reason, "heard": heard})
+
+    def in_quiet_hours(self, at: datetime) -> bool:
+        start, end = self.config.quiet_hours.start, self.config.quiet_hours.end
+        now = at.strftime("%H:%M")
+        return start <= now or now < end if start > end else start <= now < end
+
+
+def alert_from_understanding(context: RoutineContext) -> Callable[[Understanding], None]:
+    """The Conversation's alert hook: every alert the dialogue hears goes the one way."""
+    return lambda u: context.alert(u.alert_level, f"heard: {u.intent} ({u.decided_by})", u.text)
+
+
+def _asks(texts: Sequence[str], expect: str | None) -> bool:
+    return expect is not None or any(t.rstrip().endswith("?") for t in texts)
+
+
+def converse(context: RoutineContext, routine: str, opening: str, louder: int = 0) -> list[Exchange]:
+    """Opens with a message to the dialogue, then goes on while the speaker asks and the resident answers.
+
+    Returns the exchanges the resident answered; fewer than asked when an answer did not come.
+    """
+    reply = context.conversation.respond(opening).reply
+    answered: list[Exchange] = []
+    for _ in range(MAX_EXCHANGES):
+        if not _asks(reply.texts, reply.expect):
+            context.resident.say(reply.texts, louder)
+            context.timeline({"at": context.clock.now().isoformat(), "routine": routine, "said": " ".join(reply.texts)})
+            break
+        answer = context.resident.ask(reply.texts, reply.expect, louder)
+        context.timeline({"at": context.clock.now().isoformat(), "routine": routine,
+                          "said": " ".join(reply.texts), "heard": answer})
+        if answer is None:
+            break
+        exchange = context.conversation.respond(answer)
+        u = exchange.understanding
+        context.store.turn(context.clock.now(), answer, u.intent if u else None,
+                           u.alert_level.value if u else None, routine)
+        answered.append(exchange)
+        reply = exchange.reply
+    return answered
+
+
+def checkin_answers(exchanges: Sequence[Exchange]) -> dict:
+    answers: dict = {}
+    for exchange in exchanges:
+        for payload in exchange.reply.payloads:
+            if isinstance(payload.get("checkin"), dict):
+                answers.update(payload["checkin"])
+        u = exchange.understanding
+        if u and u.intent in CHECKIN_TOPICS:
+            answers.setdefault(CHECKIN_TOPICS[u.intent], {"intent": u.intent, "said": u.text})
+    return answers
+
+
+class MorningCall:
+    """The 굿모닝 콜: greet, check in; unanswered, try again a little louder; then tell the hub."""
+
+    def __init__(self, context: RoutineContext):
+        self.context = context
+
+    def run(self, attempt: int = 1) -> None:
+        c = self.context
+        settings = c.config.morning_call
+        answered = converse(c, "morning_call", "/greet", louder=attempt - 1)
+        answers = checkin_answers(answered)
+        if answered:
+            complete = {"sleep", "meal", "mood"} <= answers.keys()
+            c.store.checkin(c.clock.now(), answers, complete)
+            c.event("checkin", {"answers": answers, "complete": complete, "attempt": attempt})
+        elif attempt < settings.tries:
+            retry_at = c.clock.now() + timedelta(minutes=settings.retry_after_min)
+            c.later(retry_at, f"morning_call try {attempt + 1}", lambda: self.run(attempt + 1))
+        else:
+            c.alert(AlertLevel.URGENT, f"morning call unanswered after {settings.tries} tries")
+
+
+class MedicationReminder:
+    """One dose: ask about it, snooze when asked or unanswered, and call it missed at the window's end."""
+
+    def __init__(self, context: RoutineContext, medicine: MedicationConfig, due_at: datetime):
+        self.context, self.medicine, self.due_at = context, medicine, due_at
+
+    def start(self) -> None:
+        c = self.context
+        c.store.dose_due(self.medicine.name, self.due_at)
+        c.later(self.due_at + timedelta(minutes=self.medicine.window_min), f"{self.medicine.name} window ends",
+                self.close)
+        self.ask()
+
+    def ask(self) -> None:
+        c = self.context
+        if c.store.dose_status(self.medicine.name, self.due_at) != "pending":
+            return
+        question = f"{c.config.resident.honorific}, {self.medicine.name} 드셨어요?"
+        answer = c.resident.ask((question,), "yes_no")
+        c.timeline({"at": c.clock.now().isoformat(), "routine": "medication", "said": question, "heard": answer})
+        intent = None
+        if answer is not None:
+            understanding = c.conversation.understander.understand(answer)
+            intent = understanding.intent
+            c.store.turn(c.clock.now(), answer, intent, understanding.alert_level.value, "medication")
+            if understanding.alert_level is not AlertLevel.NONE:
+                c.conversation.on_alert(understanding)
+        if intent in DOSE_TAKEN:
+            c.store.dose_settled(self.medicine.name, self.due_at, "taken", c.clock.now())
+            c.resident.say(("잘하셨어요.",))
+            c.event("medication", {"medicine": self.medicine.name, "due_at": self.due_at.isoformat(),
+                                   "status": "taken"})
+            return
+        again = c.clock.now() + timedelta(minutes=self.medicine.snooze_min)
+        if again < self.due_at + timedelta(minutes=self.medicine.window_min) and not c.in_quiet_hours(again):
+            c.later(again, f"{self.medicine.name} asked again", self.ask)
+
+    def close(self) -> None:
+        c = self.context
+        if c.store.dose_status(self.medicine.name, self.due_at) == "pending":
+            c.store.dose_settled(self.medicine.name, self.due_at, "missed", c.clock.now())
+            c.event("medication", {"medicine": self.medicine.name, "due_at": self.due_at.isoformat(),
+                                   "status": "missed"})
+            c.alert(AlertLevel.NOTICE, f"dose missed: {self.medicine.name} due {self.due_at:%H:%M}")
+
+
+@dataclass
+class InactivityWatchdog:
+    """Time since the resident last talked with the speaker, against two thresholds.
+
+    It counts turns (the resident answering or asking), not sound: a
+    television talks all day, so sound alone is no sign that the resident is
+    well, while a turn is.
+    """
+
+    context: RoutineContext
+    raised: AlertLevel = field(default=AlertLevel.NONE)
+
+    def run(self) -> None:
+        c = self.context
+        settings = c.config.inactivity
+        last = c.store.last_turn_at() or c.started_at or c.clock.now()
+        quiet_h = (c.clock.now() - last).total_seconds() / 3600
+        level = (AlertLevel.URGENT if quiet_h >= settings.urgent_h
+                 else AlertLevel.NOTICE if quiet_h >= settings.notice_h else AlertLevel.NONE)
+        if level.rank > self.raised.rank:
+            c.alert(level, f"no conversation for {quiet_h:.1f} hours (last: {last:%m-%d %H:%M})")
+        self.raised = level  # back to none once the resident talks again
+
+
+class EveningSummary:
+    """The day in a few Korean sentences and in data, kept here and sent to the hub."""
+
+    def __init__(self, context: RoutineContext):
+        self.context = context
+
+    def run(self) -> None:
+        c = self.context
+        now = c.clock.now()
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        turns = c.store.turns_between(start, now)
+        checkins = c.store.checkins_between(start, now)
+        doses = c.store.doses_between(start, now + timedelta(days=1))
+        alerts = c.store.alerts_between(start, now)
+        taken = [m for m, _, status in doses if status == "taken"]
+        missed = [f"{m} {due[11:16]}" for m, due, status in doses if status == "missed"]
+        complaints = [heard for _, heard, intent, _ in turns if intent == "health_complaint"]
+        week = c.store.turns_between(now - timedelta(days=7), now)
+        negative = [heard for _, heard, intent, _ in week if intent in NEGATIVE_SIGNALS]
+        data = {"day": start.date().isoformat(), "checkins": checkins, "doses_taken": taken, "doses_missed": missed,
+                "alerts": [{"at": at, "level": level, "reason": reason} for at, level, reason, _ in alerts],
+                "conversations": len(turns), "health_complaints": complaints, "negative_this_week": len(negative)}
+        text = " ".join(filter(None, [
+            f"오늘 대화는 {len(turns)}번 있었어요.",
+            "아침 안부 확인에 답하셨어요." if checkins else "아침 안부 확인에 답이 없었어요.",
+            f"약은 {len(taken)}번 드셨어요." if doses else "",
+            f"놓친 약: {', '.join(missed)}." if missed else "",
+            f"불편하다고 하신 곳: {' / '.join(complaints)}." if complaints else "",
+            f"알림 {len(alerts)}건." if alerts else "",
+        ]))
+        c.store.summary(data["day"], text, data)
+        c.event("summary", {"text": text, **data})
+        if len(negative) >= c.config.routines.negative_per_week:
+            c.alert(AlertLevel.NOTICE, f"{len(negative)} negative remarks in 7 days", " / ".join(negative))
