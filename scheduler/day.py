@@ -54,24 +54,24 @@ class Day:
         self.counter = itertools.count()
         context.later = self.later
 
-    def later(self, at: datetime, name: str, run: Callable[[], None]) -> None:
-        heapq.heappush(self.queue, Job(at, next(self.counter), name, run))
+    def later(self, at: datetime, job: tuple[str, ...], run: Callable[[], None]) -> None:
+        heapq.heappush(self.queue, Job(at, next(self.counter), " ".join(job), run))
 
     def plan(self, start: datetime, end: datetime) -> None:
         config: Config = self.context.config
         zone = start.tzinfo
         for at in fire_times(_cron(config.morning_call.time, config.morning_call.days, zone), start, end):
-            self.later(at, "morning_call", MorningCall(self.context).run)
+            self.later(at, ("morning_call",), MorningCall(self.context).run)
         for medicine in config.medications:
             for time in medicine.times:
                 for at in fire_times(_cron(time, medicine.days, zone), start, end):
-                    self.later(at, f"medication {medicine.name}", MedicationReminder(self.context, medicine, at).start)
+                    self.later(at, ("dose", medicine.name), MedicationReminder(self.context, medicine, at).start)
         for at in fire_times(_cron(config.routines.summary_time, "mon-sun", zone), start, end):
-            self.later(at, "evening_summary", EveningSummary(self.context).run)
+            self.later(at, ("summary",), EveningSummary(self.context).run)
         watchdog = InactivityWatchdog(self.context)
         every = IntervalTrigger(minutes=config.inactivity.check_every_min, start_date=start, timezone=zone)
         for at in fire_times(every, start, end):
-            self.later(at, "inactivity_watchdog", watchdog.run)
+            self.later(at, ("watchdog",), watchdog.run)
 
     def run_until(self, end: datetime, before_each: Callable[[datetime], None] = lambda at: None) -> None:
         while self.queue and self.queue[0].at < end:
@@ -79,7 +79,7 @@ class Day:
             before_each(job.at)
             # A job whose time a conversation ran past starts when that conversation ends.
             self.clock.set(max(job.at, self.clock.now()))
-            if job.name != "inactivity_watchdog":
+            if job.name != "watchdog":
                 self.context.timeline({"at": self.clock.now().isoformat(), "job": job.name})
             job.run()
         before_each(end)

@@ -47,7 +47,9 @@ class RoutineContext:
     resident: Resident
     store: Store
     send: Callable[[dict], None]  # an event envelope for the hub, through the outbox
-    later: Callable[[datetime, str, Callable[[], None]], None]  # come back at a time, under a name
+    # Come back at a time: the job says what to do in plain words (so a job store
+    # can keep it across a restart), the callable does it in this process.
+    later: Callable[[datetime, tuple[str, ...], Callable[[], None]], None]
     timeline: Callable[[dict], None] = lambda entry: None
     started_at: datetime | None = None
 
@@ -131,7 +133,7 @@ class MorningCall:
             c.event("checkin", {"answers": answers, "complete": complete, "attempt": attempt})
         elif attempt < settings.tries:
             retry_at = c.clock.now() + timedelta(minutes=settings.retry_after_min)
-            c.later(retry_at, f"morning_call try {attempt + 1}", lambda: self.run(attempt + 1))
+            c.later(retry_at, ("morning_call", str(attempt + 1)), lambda: self.run(attempt + 1))
         else:
             c.alert(AlertLevel.URGENT, f"morning call unanswered after {settings.tries} tries")
 
@@ -145,8 +147,7 @@ class MedicationReminder:
     def start(self) -> None:
         c = self.context
         c.store.dose_due(self.medicine.name, self.due_at)
-        c.later(self.due_at + timedelta(minutes=self.medicine.window_min), f"{self.medicine.name} window ends",
-                self.close)
+        c.later(self.due_at + timedelta(minutes=self.medicine.window_min), self._job("dose_close"), self.close)
         self.ask()
 
     def ask(self) -> None:
@@ -171,7 +172,10 @@ class MedicationReminder:
             return
         again = c.clock.now() + timedelta(minutes=self.medicine.snooze_min)
         if again < self.due_at + timedelta(minutes=self.medicine.window_min) and not c.in_quiet_hours(again):
-            c.later(again, f"{self.medicine.name} asked again", self.ask)
+            c.later(again, self._job("dose_ask"), self.ask)
+
+    def _job(self, kind: str) -> tuple[str, ...]:
+        return (kind, self.medicine.name, self.due_at.isoformat())
 
     def close(self) -> None:
         c = self.context

@@ -31,7 +31,7 @@ def simulate_day(config: Config, scenario: Scenario, conversation: Conversation,
     resident = ScriptedResident(scenario, clock, config.vad.no_answer_s)
     sent: list[dict] = []
     context = RoutineContext(config, clock, conversation, resident, Store(store_path), sent.append,
-                             later=lambda at, name, run: None, timeline=show, started_at=start)
+                             later=lambda at, job, run: None, timeline=show, started_at=start)
     conversation.on_alert = alert_from_understanding(context)
     day = Day(context, clock)
     day.plan(start, end)

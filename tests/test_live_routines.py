@@ -1,0 +1,99 @@
+"""The routines on the device: a persistent job store, restarts and the grace policy (APScheduler, real time)."""
+import time
+from datetime import timedelta
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from conftest import free_port
+from scheduler.clock import SystemClock
+from scheduler.live import DAILY, LiveRoutines
+from scheduler.routines import RoutineContext
+from scheduler.store import Store
+from speaker_app.config import parse_config
+from speaker_app.conversation import Conversation
+from speaker_app.dialog import RasaDialog
+
+
+class Listener:
+    """Stands for the resident at the speaker: records what the routines said."""
+
+    def __init__(self):
+        self.said = []
+
+    def say(self, texts, louder=0):
+        self.said.append(" ".join(texts))
+
+    def ask(self, texts, expect, louder=0):
+        self.said.append(" ".join(texts))
+        return None
+
+
+def routines(tmp_path, grace_min=120, listener=None):
+    config = parse_config({"morning_call": {"time": "08:00", "grace_min": grace_min},
+                           "medications": [{"name": "혈압약", "times": ["08:30", "20:00"]}],
+                           "dialog": {"url": f"http://127.0.0.1:{free_port()}", "timeout_s": 1}})
+    store = Store(tmp_path / "speaker.db")
+    conversation = Conversation(RasaDialog(config.dialog.url, "t", 1), 0.5)
+    context = RoutineContext(config, SystemClock(), conversation, listener or Listener(), store, lambda e: None,
+                             later=lambda at, job, run: None)
+    return LiveRoutines(context, tmp_path / "jobs.db"), store
+
+
+def daily_ids(live):
+    return sorted(job.id for job in live.scheduler.get_jobs() if job.id.startswith(DAILY))
+
+
+def test_jobs_survive_a_restart_and_are_not_doubled(tmp_path):
+    first, _ = routines(tmp_path)
+    first.start()
+    ids = daily_ids(first)
+    assert ids == sorted(f"{DAILY}{n}" for n in ("morning_call", "dose:혈압약:08:30", "dose:혈압약:20:00",
+                                                  "summary", "watchdog"))
+    due = first.context.clock.now() + timedelta(hours=1)
+    first.later(due, ("dose_ask", "혈압약", due.isoformat()), lambda: None)
+    first.stop()
+
+    second, _ = routines(tmp_path)
+    second.start()
+    try:
+        assert daily_ids(second) == ids
+        follow_ups = [job for job in second.scheduler.get_jobs() if job.id.startswith("later:")]
+        assert [job.args for job in follow_ups] == [("dose_ask", "혈압약", due.isoformat())]
+    finally:
+        second.stop()
+
+
+def _sleep_through_the_morning_call(tmp_path, minutes_late, grace_min, listener):
+    """The call was due while the speaker was off: its stored next run lies in the past."""
+    first, _ = routines(tmp_path, grace_min)
+    first.start()
+    first.stop()
+    # Switched off: the job store alone, its morning call moved into the past.
+    jobs = SQLAlchemyJobStore(url=f"sqlite:///{tmp_path / 'jobs.db'}")
+    jobs.start(BackgroundScheduler(), "default")
+    call = jobs.lookup_job(f"{DAILY}morning_call")
+    call._modify(next_run_time=first.context.clock.now() - timedelta(minutes=minutes_late))
+    jobs.update_job(call)
+    jobs.shutdown()
+    second, store = routines(tmp_path, grace_min, listener)
+    second.start()
+    time.sleep(2)  # the scheduler looks at due jobs as soon as it resumes
+    second.stop()
+    now = second.context.clock.now()
+    return store.alerts_between(now - timedelta(days=1), now + timedelta(minutes=1))
+
+
+def test_a_call_missed_within_its_grace_still_runs(tmp_path):
+    listener = Listener()
+    alerts = _sleep_through_the_morning_call(tmp_path, minutes_late=10, grace_min=120, listener=listener)
+    assert listener.said, "the late morning call did not speak"
+    assert not any("missed" in reason for _, _, reason, _ in alerts)
+
+
+def test_a_call_missed_past_its_grace_is_recorded_not_placed_late(tmp_path):
+    listener = Listener()
+    alerts = _sleep_through_the_morning_call(tmp_path, minutes_late=180, grace_min=120, listener=listener)
+    assert listener.said == []
+    assert [(level, "morning call" in reason and "missed" in reason) for _, level, reason, _ in alerts] == \
+        [("notice", True)]
