@@ -12,22 +12,48 @@ can be stored; `run_job` finds the routine in the running `LiveRoutines`.
 """
 from __future__ import annotations
 
+import queue
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from emergency.levels import AlertLevel
+from speaker_app.voice_loop import Prompt
 
 from .day import _cron
 from .routines import EveningSummary, InactivityWatchdog, MedicationReminder, MorningCall, RoutineContext
 
 _RUNNING: "LiveRoutines | None" = None  # the routines the stored jobs call into
 DAILY = "daily:"  # ids of the jobs rebuilt from the config; follow-ups have other ids
+
+
+class LiveResident:
+    """The resident at the live speaker, for routines: prompts go to the voice loop, answers come back."""
+
+    def __init__(self, prompts: "queue.Queue[Prompt]", wait_s: float = 120.0):
+        self.prompts, self.wait_s = prompts, wait_s
+
+    def _put(self, texts: Sequence[str], expect: str | None, asks: bool) -> str | None:
+        prompt = Prompt(tuple(texts), expect, asks)
+        self.prompts.put(prompt)
+        try:
+            # The loop speaks it between turns: a conversation under way finishes first.
+            return prompt.answer.result(timeout=self.wait_s)
+        except FutureTimeout:
+            return None
+
+    def say(self, texts: Sequence[str], louder: int = 0) -> None:
+        self._put(texts, None, asks=False)
+
+    def ask(self, texts: Sequence[str], expect: str | None, louder: int = 0) -> str | None:
+        return self._put(texts, expect, asks=True)
 
 
 def run_job(kind: str, *args: str) -> None:
@@ -44,6 +70,8 @@ class LiveRoutines:
         jobs_db.parent.mkdir(parents=True, exist_ok=True)
         self.scheduler = scheduler or BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{jobs_db}")},
+            # One routine at a time: routines never talk over each other.
+            executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1}, timezone=zone)
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
         self.watchdog = InactivityWatchdog(context)

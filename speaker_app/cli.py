@@ -53,7 +53,8 @@ class Speaker:
 
     def __init__(self, config: Config, sender: str | None = None, recogniser: VoskRecogniser | None = None):
         self.config = config
-        self.dialog = RasaDialog(config.dialog.url, sender or config.resident.id, config.dialog.timeout_s)
+        self.dialog = RasaDialog(config.dialog.url, sender or config.resident.id, config.dialog.timeout_s,
+                                 honorific=config.resident.honorific)
         self.conversation = Conversation(self.dialog, config.dialog.min_confidence, on_alert=log_alert)
         self._recogniser = recogniser  # loaded on first use: the typed console needs none
 
@@ -89,20 +90,49 @@ class Speaker:
 # --- commands -----------------------------------------------------------------
 
 def cmd_run(args) -> int:
+    import queue
+
+    from scheduler.clock import SystemClock
+    from scheduler.live import LiveResident, LiveRoutines
+    from scheduler.routines import RoutineContext, alert_from_understanding
+    from scheduler.store import Store
+
     config = load_config(args.config)
     speaker = Speaker(config)
     voice = speaker.voice()
     gate = MicGate()
     source = DeviceSource(config.audio.input_device, config.audio.frame_ms, gate=gate)
     replies = ReplySpeaker(voice, DeviceSink(config.audio.output_device), gate, show=lambda t: say_to_person(f"안부: {t}"))
-    loop = speaker.voice_loop(replies, voice, on_heard=lambda transcript: say_to_person(f"들음: {transcript.text}"))
+    prompts: queue.Queue = queue.Queue()
+    loop = speaker.voice_loop(replies, voice, on_heard=lambda transcript: say_to_person(f"들음: {transcript.text}"),
+                              prompts=prompts)
+    store_path = Path(config.routines.store).expanduser()
+    context = RoutineContext(config, SystemClock(config.resident.timezone), speaker.conversation,
+                             LiveResident(prompts), Store(store_path), send=log_event,
+                             later=lambda at, job, run: None, timeline=lambda entry: None)
+    context.started_at = context.clock.now()
+    speaker.conversation.on_alert = alert_from_understanding(context)
+    routines = LiveRoutines(context, store_path.parent / "jobs.db")
+    routines.start()
     say_to_person(f"listening; say '{config.wake.phrase}' to wake the speaker (Ctrl-C stops)")
-    for turn in loop.turns(source.frames()):
-        if turn.no_answer:
-            say_to_person("(no answer)")
-        if turn.exchange is not None and turn.exchange.error:
-            say_to_person(f"(dialogue: {turn.exchange.error})")
+    try:
+        for turn in loop.turns(source.frames()):
+            understood = turn.exchange.understanding if turn.exchange else None
+            if understood is not None:  # routines record the turns they hold themselves
+                context.store.turn(context.clock.now(), understood.text, understood.intent,
+                                   understood.alert_level.value, None)
+            if turn.no_answer:
+                say_to_person("(no answer)")
+            if turn.exchange is not None and turn.exchange.error:
+                say_to_person(f"(dialogue: {turn.exchange.error})")
+    finally:
+        routines.stop()
     return 0
+
+
+def log_event(envelope: dict) -> None:
+    # The outbox to the care hub is its own piece of work; until it is wired in, events are at least never silent.
+    say_to_person(f"[event:{envelope['type']}] {json.dumps(envelope['payload'], ensure_ascii=False)}")
 
 
 def cmd_chat(args) -> int:

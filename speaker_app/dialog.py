@@ -3,11 +3,18 @@
 One conversation per resident: the sender id is the resident's id, so the
 dialogue remembers where a check-in stands between turns. Replies come back
 as text (to speak) and custom JSON payloads (what answer is expected next,
-escalations, check-in results) which the speaker acts on.
+escalations, check-in and medication results) which the speaker acts on.
+
+The speaker opens a conversation itself with a message in Rasa's "/intent"
+form (dialogs/README.md): the morning check-in with `/greet`, a medication
+reminder with `/greet{"medicine": "혈압약"}`. Every message carries the
+resident's honorific as metadata, which the dialogue takes at the start of
+each session.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 
 import requests
 
@@ -35,11 +42,13 @@ class DialogReply:
 
 
 class RasaDialog:
-    def __init__(self, url: str, sender: str, timeout_s: float, session: requests.Session | None = None):
+    def __init__(self, url: str, sender: str, timeout_s: float, session: requests.Session | None = None,
+                 honorific: str | None = None):
         self.url = url.rstrip("/")
         self.sender = sender
         self.timeout_s = timeout_s
         self.session = session or requests.Session()
+        self.honorific = honorific
 
     def _post(self, path: str, body: dict):
         try:
@@ -59,8 +68,19 @@ class RasaDialog:
         return Parse(intent.get("name") or "out_of_scope", float(intent.get("confidence") or 0.0))
 
     def send(self, message: str) -> DialogReply:
-        messages = self._post("/webhooks/rest/webhook", {"sender": self.sender, "message": message})
+        body: dict = {"sender": self.sender, "message": message}
+        if self.honorific:
+            body["metadata"] = {"honorific": self.honorific}
+        messages = self._post("/webhooks/rest/webhook", body)
         return DialogReply(
             texts=tuple(m["text"] for m in messages if m.get("text")),
             payloads=tuple(m["custom"] for m in messages if isinstance(m.get("custom"), dict)),
         )
+
+    def start_checkin(self) -> DialogReply:
+        """The morning check-in (굿모닝 콜): a greeting and its first question."""
+        return self.send("/greet")
+
+    def remind_medication(self, medicine: str) -> DialogReply:
+        """Asks whether `medicine` (as the resident calls it: 혈압약) has been taken."""
+        return self.send("/greet" + json.dumps({"medicine": medicine}, ensure_ascii=False))

@@ -80,6 +80,9 @@ def rasa_venv() -> Path:
 def training_files() -> list[Path]:
     files = [DIALOGS / "domain.yml", DIALOGS / "config.yml", DIALOGS / "requirements.txt"]
     files += sorted((DIALOGS / "data").rglob("*.yml"))
+    # Custom NLU components (config.yml names them) shape the model; custom
+    # actions do not: they run in the action server, restarted with the dialogue.
+    files += sorted((DIALOGS / "components").rglob("*.py"))
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise SetupError(f"the Rasa project is incomplete: missing {', '.join(missing)}")
@@ -95,13 +98,25 @@ def trained_model(venv: Path) -> Path:
     progress(f"training the dialogue model {key} (about 1-2 minutes)")
     model.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="anbu-train-") as out:
-        _run([str(venv / "bin" / "python"), "-m", "rasa", "train", "--data", "data", "--config", "config.yml",
-              "--domain", "domain.yml", "--out", out, "--fixed-model-name", key],
-             "training the dialogue model failed; run `rasa data validate` in dialogs/ to see why",
-             cwd=DIALOGS, env=rasa_env())
-        shutil.move(str(Path(out) / f"{key}.tar.gz"), model)
+        shutil.move(str(train(venv, Path(out), key)), model)
     progress(f"dialogue model ready: {model}")
     return model
+
+
+def train(venv: Path, out: Path, name: str, config: Path | None = None, rasa_cache: Path | None = None,
+          project: Path = DIALOGS) -> Path:
+    """A model trained into `out`. For comparisons: `config` another pipeline, `rasa_cache` another
+    (e.g. empty) folder for Rasa's cache of trained components, `project` a copy of dialogs/."""
+    env = rasa_env()
+    if rasa_cache is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(rasa_cache)
+    # From the project folder, so that config.yml can name the components in its components/.
+    _run([str(venv / "bin" / "python"), "-m", "rasa", "train", "--data", "data",
+          "--config", str(config or project / "config.yml"), "--domain", "domain.yml", "--out", str(out),
+          "--fixed-model-name", name],
+         f"training the dialogue model failed; run `rasa data validate` in {project} to see why",
+         cwd=project, env=env)
+    return out / f"{name}.tar.gz"
 
 
 def rasa_env() -> dict[str, str]:

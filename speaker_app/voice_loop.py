@@ -16,7 +16,9 @@ the no-answer timeout.
 from __future__ import annotations
 
 import dataclasses
+import queue
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -32,6 +34,21 @@ from .recogniser import RecognitionStream, Recogniser, Transcript
 from .understanding import Understanding
 from .vad import Segmenter, Silence, SpeechFrame, SpeechSegment, SpeechStarted
 from .voice import Voice
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Something a routine wants said (a morning greeting, a dose reminder) and, if it asks, the answer.
+
+    Routines run on the scheduler's thread; the loop speaks a prompt only
+    between turns, so a routine never talks over the resident, and hands the
+    next turn's words back instead of answering them itself.
+    """
+
+    texts: tuple[str, ...]
+    expect: str | None
+    asks: bool
+    answer: Future = field(default_factory=Future)  # the transcript, or None for no answer
 
 
 @dataclass(frozen=True)
@@ -85,9 +102,11 @@ class VoiceLoop:
     def __init__(self, recogniser: Recogniser, detectors: Detectors, conversation: Conversation,
                  speaker: ReplySpeaker, acknowledgement: AudioClip, vad: VadConfig, frame_ms: int,
                  clock: Callable[[], float] = time.perf_counter,
-                 on_heard: Callable[[Transcript], None] = lambda transcript: None):
+                 on_heard: Callable[[Transcript], None] = lambda transcript: None,
+                 prompts: "queue.Queue[Prompt] | None" = None):
         self.recogniser, self.detectors, self.conversation = recogniser, detectors, conversation
         self.on_heard = on_heard  # told of a turn before it is answered, which can take seconds
+        self.prompts = prompts if prompts is not None else queue.Queue()
         self.speaker, self.acknowledgement = speaker, acknowledgement
         self.vad, self.frame_ms, self.clock = vad, frame_ms, clock
 
@@ -98,11 +117,18 @@ class VoiceLoop:
         asr: RecognitionStream | None = None
         detection: DetectionStream | None = None
         acked_at = None
+        prompt: Prompt | None = None  # a routine's question waiting for the resident's answer
         for event in Segmenter(self.vad, self.frame_ms).segments(frames):
             if isinstance(event, Silence):
                 if awake_since is not None and event.at_s - awake_since > self.vad.no_answer_s:
                     yield Turn(True, None, None, no_answer=True)
-                    awake_since, expect = None, None
+                    if prompt is not None:
+                        prompt.answer.set_result(None)
+                    awake_since, expect, prompt = None, None, None
+                elif awake_since is None and not self.prompts.empty():
+                    prompt = self._speak(self.prompts.get_nowait())
+                    if prompt is not None:
+                        awake_since, expect = event.at_s, prompt.expect
             elif isinstance(event, SpeechStarted):
                 asleep = awake_since is None
                 asr = self.recogniser.stream(() if asleep else expected_phrases(expect))
@@ -114,6 +140,12 @@ class VoiceLoop:
                     started = self.clock()
                     if detection.accept(event.frame.pcm) and acked_at is None:
                         acked_at = self._acknowledge(event.frame.start_s + self.frame_ms / 1000, started)
+            elif isinstance(event, SpeechSegment) and prompt is not None:
+                transcript = asr.finish()
+                self.on_heard(transcript)
+                prompt.answer.set_result(transcript.text)
+                yield Turn(True, transcript, None)
+                awake_since, expect, prompt = None, None, None
             elif isinstance(event, SpeechSegment):
                 turn = self._finish_segment(event, asr, detection, acked_at)
                 yield turn
@@ -123,6 +155,14 @@ class VoiceLoop:
                     awake_since = event.start_s + event.audio.seconds if asks else None
                 elif turn.woke:  # the wake phrase alone: wait for the request
                     awake_since, expect = event.start_s + event.audio.seconds, None
+
+    def _speak(self, prompt: Prompt) -> Prompt | None:
+        """Says a routine's prompt; returns it when it waits for an answer."""
+        self.speaker.say(prompt.texts)
+        if prompt.asks:
+            return prompt
+        prompt.answer.set_result(None)
+        return None
 
     def _acknowledge(self, heard_at_s: float, started: float) -> "WakeAcknowledged":
         """Plays the acknowledgement; not gated, as it is short and the resident may go on talking."""

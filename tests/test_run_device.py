@@ -41,7 +41,8 @@ def wait_for(lines: queue.Queue, needle: str, timeout_s: float, seen: list) -> b
 
 def test_run_wakes_on_a_real_wake_word_and_answers_aloud(pulse_server, rasa_url, real_clips, tmp_path):
     config = write_config(tmp_path, dialog={"url": rasa_url}, wake={"phrase": "코뿔소"},
-                          audio={"input_device": DEVICE, "output_device": DEVICE})
+                          audio={"input_device": DEVICE, "output_device": DEVICE},
+                          routines={"store": str(tmp_path / "speaker.db")})
     exe = Path(sys.executable).parent / "speaker-app"
     process = subprocess.Popen([str(exe), "run", "--config", str(config)], stderr=subprocess.PIPE, text=True)
     seen: list[str] = []

@@ -57,3 +57,31 @@ def test_chat_holds_the_check_in(config_file):
     assert any("주무셨어요?" in line for line in replies)
     assert any("진지는 드셨어요?" in line for line in replies)
     assert any("기분은 어떠세요?" in line for line in replies)
+
+
+def test_a_routine_prompt_is_spoken_between_turns_and_the_answer_handed_back(recogniser, tmp_path):
+    """A routine asks through the loop; the loop does not answer the resident itself."""
+    from speaker_app.voice_loop import Prompt
+
+    config = parse_config({"dialog": {"url": f"http://127.0.0.1:{free_port()}", "timeout_s": 1}})
+    said = []
+    loop = loop_for(config, recogniser, said)
+    question = Prompt(("어르신, 혈압약 드셨어요?",), "yes_no", asks=True)
+    loop.prompts.put(question)
+    # espeak-ng speech stands for the resident's answer: only the hand-over is checked, not the words.
+    answer = read_wav(espeak("네 먹었어요", tmp_path / "answer.wav"))
+    turns = list(loop.turns(split_frames(silence(0.5) + answer + silence(1.0), 30)))
+    assert said == ["어르신, 혈압약 드셨어요?"]
+    assert question.answer.done() and isinstance(question.answer.result(), str)
+    assert [t.exchange for t in turns] == [None]
+
+
+def test_an_unanswered_routine_prompt_gets_none(recogniser):
+    from speaker_app.voice_loop import Prompt
+
+    config = parse_config({"vad": {"no_answer_s": 1.5}})
+    loop = loop_for(config, recogniser, [])
+    question = Prompt(("진지는 드셨어요?",), "meal", asks=True)
+    loop.prompts.put(question)
+    list(loop.turns(split_frames(silence(4.0), 30)))
+    assert question.answer.result(timeout=0) is None
