@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS events (
     occurred_ts REAL NOT NULL,          -- UTC seconds: offsets differ, ages must compare
     envelope TEXT NOT NULL,             -- the JSON the hub receives, byte for byte
     state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'rejected')),
-    attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,    -- charged to the event: they set its backoff
     next_attempt_ts REAL NOT NULL DEFAULT 0,
     last_error TEXT
 );
@@ -292,12 +292,12 @@ class Outbox:
     def mark_failed(self, event_id: str, reason: str, now: datetime) -> datetime | None:
         """The hub failed on this event: it waits its backoff. Returns when it is due again."""
         with self._lock, self._transaction(light=True):
-            found = self._db.execute("SELECT attempts FROM events WHERE id = ? AND state = 'waiting'",
+            found = self._db.execute("SELECT failures FROM events WHERE id = ? AND state = 'waiting'",
                                      (event_id,)).fetchone()
             if found is None:
                 return None
             retry_at = now + timedelta(seconds=self._backoff.delay_s(found[0] + 1, self._rng))
-            self._db.execute("UPDATE events SET attempts = attempts + 1, next_attempt_ts = ?, last_error = ?"
+            self._db.execute("UPDATE events SET failures = failures + 1, next_attempt_ts = ?, last_error = ?"
                              " WHERE id = ?", (retry_at.timestamp(), reason, event_id))
             self._note_failure(event_id, reason, now)
         return retry_at
@@ -310,15 +310,13 @@ class Outbox:
         heartbeats that happened never to be tried.
         """
         with self._lock, self._transaction(light=True):
-            self._db.execute("UPDATE events SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                             (reason, event_id))
+            self._db.execute("UPDATE events SET last_error = ? WHERE id = ?", (reason, event_id))
             self._note_failure(event_id, reason, now)
 
     def mark_rejected(self, event_id: str, reason: str, now: datetime) -> None:
         """The hub refuses the event itself: kept and shown, never retried on its own."""
         with self._lock, self._transaction(light=True):
-            self._db.execute("UPDATE events SET state = 'rejected', attempts = attempts + 1, last_error = ?"
-                             " WHERE id = ?", (reason, event_id))
+            self._db.execute("UPDATE events SET state = 'rejected', last_error = ? WHERE id = ?", (reason, event_id))
             self._note_failure(event_id, reason, now)
 
     def _note_failure(self, event_id: str, reason: str, now: datetime) -> None:

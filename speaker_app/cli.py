@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from emergency.distress_phrases import DISTRESS_PHRASES
+from emergency.outbox import Event, Outbox, OutboxFull, outbox_report
 from emergency.levels import AlertLevel
 from wakeword.detection import DISTRESS, WAKE, Detectors
 from wakeword.enrolment import EnrolmentError, EnrolmentStore, check_take, level_dbfs
@@ -107,8 +108,10 @@ def cmd_run(args) -> int:
     loop = speaker.voice_loop(replies, voice, on_heard=lambda transcript: say_to_person(f"들음: {transcript.text}"),
                               prompts=prompts)
     store_path = Path(config.routines.store).expanduser()
-    context = RoutineContext(config, SystemClock(config.resident.timezone), speaker.conversation,
-                             LiveResident(prompts), Store(store_path), send=log_event,
+    clock = SystemClock(config.resident.timezone)
+    outbox, sending = open_outbox(config, clock)
+    context = RoutineContext(config, clock, speaker.conversation, LiveResident(prompts), Store(store_path),
+                             send=lambda envelope: deliver(outbox, sending, envelope),
                              later=lambda at, job, run: None, timeline=lambda entry: None)
     context.started_at = context.clock.now()
     speaker.conversation.on_alert = alert_from_understanding(context)
@@ -127,12 +130,51 @@ def cmd_run(args) -> int:
                 say_to_person(f"(dialogue: {turn.exchange.error})")
     finally:
         routines.stop()
+        if sending is not None:
+            sending.stop()
     return 0
 
 
-def log_event(envelope: dict) -> None:
-    # The outbox to the care hub is its own piece of work; until it is wired in, events are at least never silent.
+def open_outbox(config: Config, clock) -> tuple[Outbox, "SendLoop | None"]:
+    """The durable outbox, and a sender thread when a hub is configured."""
+    import threading
+
+    import requests
+
+    from emergency.sender import Hub, Sender, SendLoop
+
+    outbox = Outbox(Path(config.hub.outbox).expanduser(), clock.now)
+    if not config.hub.url:
+        say_to_person(f"no hub configured (hub.url): events wait in {config.hub.outbox}")
+        return outbox, None
+    loop = SendLoop(Sender(outbox, Hub(config.hub.url, config.hub.token, config.hub.timeout_s), requests.Session()),
+                    clock.now)
+    threading.Thread(target=loop.run, name="outbox-sender", daemon=True).start()
+    return outbox, loop
+
+
+def deliver(outbox: Outbox, sending: "SendLoop | None", envelope: dict) -> None:
+    """On disk first, then on its way; the stderr line is for the operator watching the speaker."""
+    try:
+        outbox.put(Event.from_envelope(envelope))
+    except OutboxFull as full:
+        say_to_person(f"[outbox full: this event is NOT kept] {full}")
+    if sending is not None:
+        sending.wake()
     say_to_person(f"[event:{envelope['type']}] {json.dumps(envelope['payload'], ensure_ascii=False)}")
+
+
+def cmd_outbox(args) -> int:
+    from scheduler.clock import SystemClock
+
+    config = load_config(args.config)
+    path = Path(config.hub.outbox).expanduser()
+    if not path.exists():
+        print(f"no outbox yet at {path}: nothing has been sent or is waiting")
+        return 0
+    with Outbox(path, SystemClock(config.resident.timezone).now) as outbox:
+        print(outbox_report(outbox.status()))
+    return 0
 
 
 def cmd_chat(args) -> int:
@@ -380,6 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate = command("simulate-day", cmd_simulate_day, "a whole scripted day through the real routines, in seconds")
     simulate.add_argument("--script", type=Path, required=True, help="a scenario, e.g. config/scenarios/good-day.yaml")
     simulate.add_argument("--store", type=Path, help="keep the day's local store here (default: thrown away)")
+    command("outbox", cmd_outbox, "what waits to be sent to the care hub, and what failed last and why")
     command("setup", cmd_setup, "make the Rasa venv and train the dialogue model (cached)")
     command("dialogue", cmd_dialogue, "run the Rasa server in the foreground")
     demo = command("demo", cmd_demo, "a scripted check-in, then the real recordings through the voice loop")

@@ -209,6 +209,20 @@ class VoiceConfig:
 
 
 @dataclass(frozen=True)
+class HubConfig:
+    url: str = ""  # empty: no hub yet; events wait in the outbox until one is set
+    token: str = ""
+    outbox: str = "~/.local/share/anbu/outbox.db"
+    timeout_s: float = 10.0
+
+    def check(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError("hub.url must start with http:// or https://")
+        if self.url and not self.token:
+            raise ConfigError("hub.token is needed with hub.url: `carehub add-device` prints it")
+
+
+@dataclass(frozen=True)
 class Config:
     resident: ResidentConfig = field(default_factory=ResidentConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -223,6 +237,7 @@ class Config:
     quiet_hours: QuietHoursConfig = field(default_factory=QuietHoursConfig)
     inactivity: InactivityConfig = field(default_factory=InactivityConfig)
     routines: RoutinesConfig = field(default_factory=RoutinesConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
 
 
 def load_config(path: Path) -> Config:
