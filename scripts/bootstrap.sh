@@ -12,7 +12,8 @@ CACHE="${ANBU_CACHE:-$HOME/.cache/anbu}"
 mkdir -p "$CACHE"
 
 # --- Debian packages --------------------------------------------------------
-PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox)
+# postgresql and chromium: the care hub's tests run a real PostgreSQL server and a real browser.
+PACKAGES=(espeak-ng libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox postgresql chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,273 @@
+"""The event envelope devices post (../shared/design/ARCHITECTURE.md), its
+validation, and what storing one changes at the hub.
+
+Validation is strict on the envelope and on the fields the hub acts on, and
+lets a payload carry more than that (a newer speaker may know more than this
+hub): what is unknown is stored, bounded in size, and not acted on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter,
+                      ValidationError)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from . import activity
+from .alerts import raise_alert
+from .models import Device, Event, Level, Summary
+
+EVENT_TYPES = ("alert", "checkin", "medication", "summary", "heartbeat", "activity")
+# Sources other than the speaker only tell the hub that they (and the resident) are there.
+NON_SPEAKER_TYPES = ("activity", "heartbeat")
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class AlertPayload(Payload):
+    level: Literal["notice", "urgent", "emergency"]
+    # Either name is taken for each of these two: the speaker's modules grew them separately.
+    reason: Text = Field(validation_alias=AliasChoices("reason", "intent"),
+                         description="what raised it (also accepted as `intent`): an intent (emergency, despair, "
+                                     "health_complaint) or a routine (morning_call_unanswered, missed_dose, "
+                                     "inactivity)")
+    transcript: LongText | None = Field(None, validation_alias=AliasChoices("transcript", "heard"),
+                                        description="what the speaker heard (also accepted as `heard`); never audio")
+    context: dict[str, Any] | None = Field(None, description="what the speaker had asked, and when")
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    topic: Text
+    question: LongText | None = None
+    answer: LongText | None = None
+    intent: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class CheckinPayload(Payload):
+    answers: list[Answer] = Field(max_length=50)
+    mood: Literal["good", "neutral", "bad"] | None = None
+
+
+class MedicationPayload(Payload):
+    medicine: Text
+    status: Literal["taken", "not_yet", "missed"]
+    scheduled_for: AwareDatetime | None = None
+
+
+class SummaryPayload(Payload):
+    date: dt.date
+    text: LongText
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class HeartbeatPayload(Payload):
+    pass
+
+
+class ActivityPayload(Payload):
+    signal: Text = Field(description="what the source saw: call, power_change, screen_on, speech ...")
+    alive: bool = Field(True, description="false when the source reports that it saw nothing "
+                                          "(a plug reading with no change): it is there, the resident is quiet")
+    detail: dict[str, Any] | LongText | None = None
+
+
+def _envelope(type_name: str, payload_model: type[Payload]) -> type[BaseModel]:
+    namespace = {
+        "__annotations__": {"id": uuid.UUID, "type": Literal[type_name], "occurred_at": AwareDatetime,
+                            "payload": payload_model},
+        "model_config": ConfigDict(extra="forbid"),
+        "__doc__": f"An `{type_name}` event.",
+    }
+    if payload_model is HeartbeatPayload:  # a heartbeat has nothing to say, and may leave the payload out
+        namespace["payload"] = Field(default_factory=HeartbeatPayload)
+    return type(f"{type_name.capitalize()}Event", (BaseModel,), namespace)
+
+
+ENVELOPES = [_envelope("alert", AlertPayload), _envelope("checkin", CheckinPayload),
+             _envelope("medication", MedicationPayload), _envelope("summary", SummaryPayload),
+             _envelope("heartbeat", HeartbeatPayload), _envelope("activity", ActivityPayload)]
+AnyEnvelope = Annotated[Union[tuple(ENVELOPES)], Field(discriminator="type")]
+_ENVELOPE = TypeAdapter(AnyEnvelope)
+# What the OpenAPI document says the endpoint takes.
+BODY = TypeAdapter(Union[AnyEnvelope, Annotated[list[AnyEnvelope], Field(min_length=1)]])
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class Rejected(Exception):
+    """An envelope the hub will not store; `status` is the HTTP status that says why."""
+
+    def __init__(self, status: int, errors: list[FieldError]):
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.status = status
+        self.errors = errors
+
+
+def parse_body(raw: bytes, max_batch: int, max_payload_bytes: int, now: dt.datetime) -> list[BaseModel]:
+    try:
+        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as error:
+        raise Rejected(400, [FieldError("body", f"not JSON: {error}")]) from None
+    try:
+        return _envelopes(data, max_batch, max_payload_bytes, now)
+    except RecursionError:
+        raise Rejected(422, [FieldError("payload", "nested too deeply")]) from None
+
+
+def _envelopes(data, max_batch: int, max_payload_bytes: int, now: dt.datetime) -> list[BaseModel]:
+    items, batch = (data, True) if isinstance(data, list) else ([data], False)
+    if batch and not items:
+        raise Rejected(422, [FieldError("body", "an empty batch")])
+    if len(items) > max_batch:
+        raise Rejected(413, [FieldError("body", f"a batch of {len(items)} events; at most {max_batch}")])
+    envelopes, errors = [], []
+    for index, item in enumerate(items):
+        prefix = f"[{index}]." if batch else ""
+        try:
+            envelope = _ENVELOPE.validate_python(item)
+        except ValidationError as error:
+            errors.extend(FieldError(prefix + ("type" if e["type"].startswith("union_tag") else _field(e["loc"])),
+                                     e["msg"]) for e in error.errors())
+            continue
+        errors.extend(FieldError(prefix + f, m) for f, m in _sanity(item, envelope, max_payload_bytes, now))
+        envelopes.append(envelope)
+    if errors:
+        raise Rejected(413 if any("bytes" in e.message for e in errors) else 422, errors)
+    return envelopes
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
+def _field(loc: tuple) -> str:
+    parts = list(loc)
+    if len(parts) > 0 and parts[0] in EVENT_TYPES:
+        parts = parts[1:]  # the discriminator's tag, which names the model and not a field
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def _sanity(item: dict, envelope: BaseModel, max_payload_bytes: int, now: dt.datetime):
+    """What a schema cannot say: sizes, and text a database can store."""
+    for path, text in _strings(item):
+        if "\x00" in text:
+            yield path, "contains a NUL character"
+            return
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            yield path, "not valid Unicode (a lone surrogate)"
+            return
+    payload = item.get("payload", {})
+    size = len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    if size > max_payload_bytes:
+        yield "payload", f"{size} bytes; at most {max_payload_bytes}"
+
+
+def _strings(value, path="body"):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, path)
+            yield from _strings(item, f"{path}.{key}" if path != "body" else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def check_allowed(device: Device, envelopes: list[BaseModel]) -> None:
+    errors = []
+    for index, envelope in enumerate(envelopes):
+        prefix = f"[{index}]." if len(envelopes) > 1 else ""
+        if not device.is_speaker and envelope.type not in NON_SPEAKER_TYPES:
+            errors.append(FieldError(prefix + "type", f"a {device.kind} source may post only "
+                                                      f"{' or '.join(NON_SPEAKER_TYPES)} events"))
+        claimed = getattr(envelope.payload, "resident_id", None)
+        if claimed is not None and str(claimed) != str(device.resident_id):
+            errors.append(FieldError(prefix + "payload.resident_id", "this device posts for its own resident only"))
+    if errors:
+        raise Rejected(403, errors)
+
+
+def clock_problem(occurred_at: dt.datetime, now: dt.datetime) -> str | None:
+    """Whether the device's clock is far off (a board without a battery-backed clock that
+    booted without network). Its events are stored all the same, at the hub's time: a call
+    for help is never refused over a clock."""
+    if occurred_at > now + dt.timedelta(days=1):
+        return "occurred_at: more than a day in the future; stored at the hub's time: check the device's clock"
+    if occurred_at.year < 2020:
+        return "occurred_at: before 2020; stored at the hub's time: check the device's clock"
+    return None
+
+
+def store(session: Session, device: Device, envelopes: list[BaseModel], now: dt.datetime, escalation) -> list[dict]:
+    """Store each envelope once, keyed by (device, id); a repeat is answered as a success."""
+    results = []
+    dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    for envelope in envelopes:
+        payload = envelope.payload.model_dump(mode="json", exclude_unset=True)
+        occurred_at, warning = envelope.occurred_at, clock_problem(envelope.occurred_at, now)
+        if warning:
+            payload["device_clock"], occurred_at = occurred_at.isoformat(), now
+        statement = (dialect_insert(Event)
+                     .values(event_id=str(envelope.id), device_id=device.id, resident_id=device.resident_id,
+                             type=envelope.type, occurred_at=occurred_at, received_at=now, payload=payload)
+                     .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
+                     .returning(Event.id))
+        event_pk = session.execute(statement).scalar()
+        if event_pk is None:
+            results.append({"id": str(envelope.id), "status": "duplicate"})
+            continue
+        _apply(session, device, envelope.type, envelope.payload, occurred_at, payload.get("device_clock"), event_pk,
+               now, escalation)
+        results.append({"id": str(envelope.id), "status": "stored", **({"warning": warning} if warning else {})})
+    activity.seen(device, now)
+    return results
+
+
+def _apply(session: Session, device: Device, event_type: str, payload: Payload, occurred_at: dt.datetime,
+           device_clock: str | None, event_pk: int, now: dt.datetime, escalation) -> None:
+    if event_type == "heartbeat":
+        activity.heartbeat(device, occurred_at)
+    elif event_type == "alert":
+        detail = {"context": payload.context} if payload.context else {}
+        if device_clock:
+            detail["device_clock"] = device_clock
+        raise_alert(session, now, escalation, resident_id=device.resident_id, device_id=device.id,
+                    event_id=event_pk, origin="device", level=Level(payload.level), reason=payload.reason,
+                    heard=payload.transcript, detail=detail, occurred_at=occurred_at)
+    elif event_type == "summary":
+        session.add(Summary(resident_id=device.resident_id, event_id=event_pk, day=payload.date, text=payload.text,
+                            data=payload.data, created_at=now))
+    life = activity.life_shown(event_type, payload)
+    if life:
+        activity.life(device, occurred_at, life, now)
