@@ -79,7 +79,7 @@ class Speaker:
         thresholds = {name: self.config.enrolment.distress_threshold if kind == DISTRESS
                       else self.config.enrolment.wake_threshold for name, kind in kinds.items()}
         return Detectors(PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
-                         PhraseSpotter(self.recogniser, DISTRESS_PHRASES),
+                         PhraseSpotter(self.recogniser, DISTRESS_PHRASES, PhraseSpotter.DISTRESS_FILLERS),
                          TemplateDetector(templates, thresholds) if templates else None, kinds)
 
     def voice_loop(self, speaker: ReplySpeaker, voice: Voice, **hooks) -> VoiceLoop:

@@ -23,8 +23,10 @@ from speaker_app.audio import AudioClip
 
 from .features import mfcc
 
-# Measured by bench/spotting.py on espeak-ng takes (see its report): the
-# distance below which a segment is taken for a take of the phrase.
+# The distance below which a segment is taken for a take of the phrase when
+# the configuration names none. bench/reports/spotting.md (espeak-ng voices)
+# found about 1 false alarm an hour at 0.205; the configuration sets 0.25 for
+# the wake word and 0.24 for calls for help, trading false alarms for misses.
 DEFAULT_THRESHOLD = 0.2
 
 
