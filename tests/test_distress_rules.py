@@ -8,14 +8,15 @@ from emergency.levels import AlertLevel
 @pytest.mark.parametrize("text", [
     "살려 주세요", "살려줘", "사람 살려", "도와 주세요", "도와주 세요", "일일 구 불러 줘", "119 불러줘",
     "구급차 좀 불러 줘", "넘어졌 어 못 일어나 겠어", "나 좀 봐줘 일어날 수가 없어", "숨 이 안 쉬어 져",
-    "가슴 이 너무 아파", "불이 야", "불났 어", "가스 냄새 가 나", "피 가 안 멈춰",
+    "가슴 이 너무 아파", "불이 야", "불났 어", "가스 냄새 가 나", "가스 가 새 나 봐", "피 가 안 멈춰", "구해 줘",
 ])
 def test_pleas_are_emergencies(text):
     match = check(text)
     assert match is not None and match.level is AlertLevel.EMERGENCY, text
 
 
-@pytest.mark.parametrize("text", ["죽고 싶 어", "이제 그만 살 고 싶다", "살기 싫 어", "사는 게 의미 가 없어"])
+@pytest.mark.parametrize("text", ["죽고 싶 어", "이제 그만 살 고 싶다", "살기 싫 어", "사는 게 의미 가 없어",
+                                  "사는 게 다 무슨 소용 이 있 나", "세상 에 미련 이 없어"])
 def test_wishes_to_die_are_urgent(text):
     match = check(text)
     assert match is not None and match.level is AlertLevel.URGENT, text
@@ -24,6 +25,7 @@ def test_wishes_to_die_are_urgent(text):
 @pytest.mark.parametrize("text", [
     "도와줘서 고마워", "살려 주셔서 감사합니다", "티비 에서 살려 달라고 하더라", "더워 죽겠 네",
     "불 좀 꺼 줘", "노래 불러 줘", "잘 잤어요", "밥 먹었 어요", "배고파 죽겠다", "",
+    "옆집 할아버지 가 쓰러 졌 대", "아랫집 에 도둑 들었 다 카 더라",
 ])
 def test_everyday_speech_is_not_a_plea(text):
     assert check(text) is None, text
