@@ -36,7 +36,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    # A token is pasted into command lines (`feed-activity --token T`): one that
+    # starts with "-" would be read as an option, so it never does.
+    return "t" + secrets.token_urlsafe(32)
 
 
 def token_hash(token: str) -> str:

@@ -105,11 +105,9 @@ def converse(context: RoutineContext, routine: str, opening: str, louder: int = 
 
 
 def checkin_answers(exchanges: Sequence[Exchange]) -> dict:
+    """Each topic's answer as the speaker understood it, with the words said."""
     answers: dict = {}
     for exchange in exchanges:
-        for payload in exchange.reply.payloads:
-            if isinstance(payload.get("checkin"), dict):
-                answers.update(payload["checkin"])
         u = exchange.understanding
         if u and u.intent in CHECKIN_TOPICS:
             answers.setdefault(CHECKIN_TOPICS[u.intent], {"intent": u.intent, "said": u.text})
@@ -127,10 +125,13 @@ class MorningCall:
         settings = c.config.morning_call
         answered = converse(c, "morning_call", "/greet", louder=attempt - 1)
         answers = checkin_answers(answered)
+        # The dialogue's own record of the check-in, when its form sends one.
+        dialogue = next((p["checkin"] for e in answered for p in e.reply.payloads if isinstance(p.get("checkin"), dict)),
+                        None)
         if answered:
             complete = {"sleep", "meal", "mood"} <= answers.keys()
             c.store.checkin(c.clock.now(), answers, complete)
-            c.event("checkin", {"answers": answers, "complete": complete, "attempt": attempt})
+            c.event("checkin", {"answers": answers, "complete": complete, "attempt": attempt, "dialogue": dialogue})
         elif attempt < settings.tries:
             retry_at = c.clock.now() + timedelta(minutes=settings.retry_after_min)
             c.later(retry_at, ("morning_call", str(attempt + 1)), lambda: self.run(attempt + 1))

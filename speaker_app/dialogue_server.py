@@ -108,7 +108,7 @@ class RasaProcess:
         # Rasa's own defaults side by side; a server on another port (tests, benchmarks, several at
         # once) gets a free action port, so that two set-ups never share an action server.
         if action_port is None:
-            action_port = 5055 if port == 5005 else free_port()
+            action_port = 5055 if port == 5005 else free_port(besides=port)
         self.venv, self.model, self.port, self.action_port = venv, model, port, action_port
         self.log = log or Path(f"/tmp/anbu-rasa-{port}.log")
         self.url = f"http://127.0.0.1:{port}"
@@ -157,10 +157,14 @@ class RasaProcess:
         self.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(besides: int | None = None) -> int:
+    """A port nothing listens on now; `besides` is one chosen already but not yet listened on."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port != besides:
+            return port
 
 
 def _get(url: str) -> requests.Response | None:

@@ -29,8 +29,7 @@ _NUMBER_MARKUP = re.compile(r"[\[(]([^\])]*)[\])]")
 def written_as_spoken(text: str) -> str:
     """Digits and the recogniser's number tokens ("[48]", "(십)") in Hangul.
 
-    Rasa's whitespace tokenizer takes Hangul for emoji and drops it whenever
-    a word with a digit is present, so "이 알려진 [48] 이라는" would be
-    classified on "48" alone.
+    "[119] 불러 줘" and "일일구 불러 줘" are the same plea; the training data
+    and the distress rules write numbers as people say them.
     """
     return _NUMBER_MARKUP.sub(r"\1", text).translate(DIGIT_NAMES)
