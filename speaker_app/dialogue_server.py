@@ -86,13 +86,14 @@ class ActionServer(_Child):
 class RasaServer(_Child):
     name = "Rasa server"
 
-    def __init__(self, venv: Path, port: int, log: Path, model: Path, endpoints: Path):
+    def __init__(self, venv: Path, port: int, log: Path, model: Path, endpoints: Path | None):
         super().__init__(venv, port, log)
         self.model, self.endpoints = model, endpoints
 
     def command(self) -> list[str]:
+        endpoints = ["--endpoints", str(self.endpoints)] if self.endpoints else []
         return [str(self.venv / "bin" / "python"), "-m", "rasa", "run", "--enable-api", "--model", str(self.model),
-                "--endpoints", str(self.endpoints), "--interface", "127.0.0.1", "--port", str(self.port)]
+                *endpoints, "--interface", "127.0.0.1", "--port", str(self.port)]
 
     def ready(self) -> bool:
         # /status answers before the model is loaded; only a model file means it can parse.
@@ -121,17 +122,16 @@ class RasaProcess:
         return self._rasa.process if self._rasa else None
 
     def start(self, timeout_s: float = 240) -> "RasaProcess":
-        self._folder = tempfile.TemporaryDirectory(prefix="anbu-dialogue-")
-        endpoints = Path(self._folder.name) / "endpoints.yml"
+        endpoints = None
         try:
             if ACTIONS.is_dir():
+                self._folder = tempfile.TemporaryDirectory(prefix="anbu-dialogue-")
+                endpoints = Path(self._folder.name) / "endpoints.yml"
                 action_log = self.log.with_name(f"{self.log.stem}-actions{self.log.suffix}")
                 progress(f"starting the action server on 127.0.0.1:{self.action_port} (log: {action_log})")
                 self._actions = ActionServer(self.venv, self.action_port, action_log)
                 self._actions.start(timeout_s)
                 endpoints.write_text(f'action_endpoint:\n  url: "{self._actions.url}/webhook"\n', encoding="utf-8")
-            else:
-                endpoints.write_text("", encoding="utf-8")
             progress(f"starting the Rasa server on {self.url} (log: {self.log}); loading takes 20-60 s")
             self._rasa = RasaServer(self.venv, self.port, self.log, self.model, endpoints)
             self._rasa.start(timeout_s)
