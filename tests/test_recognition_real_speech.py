@@ -33,7 +33,7 @@ def test_a_narrowed_grammar_hears_an_expected_phrase(recogniser, real_clips):
     assert transcript.text == row["transcript"]
 
 
-@pytest.mark.parametrize("kind", ["yes_no", "sleep", "meal", "mood"])
+@pytest.mark.parametrize("kind", ["yes_no", "sleep", "meal", "mood", "pain"])
 def test_speech_outside_the_grammar_falls_back_to_open_vocabulary(recogniser, real_clips, kind):
     """None of the recordings is a short answer: each must be rejected, not mapped onto one."""
     from speaker_app.answers import expected_phrases
