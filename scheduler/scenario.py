@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 import yaml

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Sequence
 
 from emergency.distress_phrases import DISTRESS_PHRASES
 from emergency.outbox import Event, Outbox, OutboxFull, outbox_report
+from emergency.sender import Hub, Sender, SendLoop
 from emergency.levels import AlertLevel
 from wakeword.detection import DISTRESS, WAKE, Detectors
 from wakeword.enrolment import EnrolmentError, EnrolmentStore, check_take, level_dbfs
@@ -135,13 +136,11 @@ def cmd_run(args) -> int:
     return 0
 
 
-def open_outbox(config: Config, clock) -> tuple[Outbox, "SendLoop | None"]:
+def open_outbox(config: Config, clock) -> tuple[Outbox, SendLoop | None]:
     """The durable outbox, and a sender thread when a hub is configured."""
     import threading
 
     import requests
-
-    from emergency.sender import Hub, Sender, SendLoop
 
     outbox = Outbox(Path(config.hub.outbox).expanduser(), clock.now)
     if not config.hub.url:
@@ -153,7 +152,7 @@ def open_outbox(config: Config, clock) -> tuple[Outbox, "SendLoop | None"]:
     return outbox, loop
 
 
-def deliver(outbox: Outbox, sending: "SendLoop | None", envelope: dict) -> None:
+def deliver(outbox: Outbox, sending: SendLoop | None, envelope: dict) -> None:
     """On disk first, then on its way; the stderr line is for the operator watching the speaker."""
     try:
         outbox.put(Event.from_envelope(envelope))
