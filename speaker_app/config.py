@@ -94,6 +94,12 @@ class QuietHoursConfig:
         _check_time("quiet_hours.start", self.start)
         _check_time("quiet_hours.end", self.end)
 
+    def covers(self, time: str) -> bool:
+        """Whether a time of day ("HH:MM") is quiet; the hours may run past midnight."""
+        if self.start > self.end:
+            return self.start <= time or time < self.end
+        return self.start <= time < self.end
+
 
 @dataclass(frozen=True)
 class InactivityConfig:
@@ -114,9 +120,13 @@ class RoutinesConfig:
     summary_time: str = "21:00"
     negative_per_week: int = 3  # negative mood, loneliness, complaints in 7 days -> notice
     store: str = "~/.local/share/anbu/speaker.db"
+    # What the resident said is kept this long on the device, then only what it meant (the intent).
+    transcript_days: int = 30
 
     def check(self) -> None:
         _check_time("routines.summary_time", self.summary_time)
+        if self.transcript_days < 1:
+            raise ConfigError("routines.transcript_days must be at least 1 (days what was said is kept)")
 
 
 @dataclass(frozen=True)
@@ -161,12 +171,13 @@ class WakeConfig:
 @dataclass(frozen=True)
 class EnrolmentConfig:
     folder: str = "~/.local/share/anbu/enrolment"
-    wake_threshold: float = 0.25  # bench/reports/spotting.md: no misses, no false wakes on espeak-ng
-    # Looser than the wake word's: a missed call for help costs more than a false alarm.
-    distress_threshold: float = 0.24
+    # Sensitivity per phrase list: a phrase's template threshold is its own takes' spread plus this
+    # (wakeword/templates.py); larger hears more and false-alarms more. bench/reports/spotting.md.
+    wake_margin: float = 0.22
+    distress_margin: float = 0.21
 
     def check(self) -> None:
-        for key in ("wake_threshold", "distress_threshold"):
+        for key in ("wake_margin", "distress_margin"):
             if not 0 < getattr(self, key) < 1:
                 raise ConfigError(f"enrolment.{key} must be between 0 and 1")
 
@@ -223,6 +234,31 @@ class HubConfig:
 
 
 @dataclass(frozen=True)
+class EmergencyConfig:
+    # A plea heard this clearly (detector strength 0..1, wakeword/detection.py) escalates at once;
+    # below it, with no words agreeing, the speaker asks first.
+    spotter_strong_above: float = 0.8
+    template_strong_above: float = 0.3
+    # An emergency or despair the classifier is less sure of than this is asked about first.
+    classifier_sure_above: float = 0.8
+    answer_wait_s: float = 8.0  # silence after "도움을 불러 드릴까요?" escalates
+    cancel_window_s: float = 120.0  # "잘못 말했어" this soon after an alert is passed on as a cancellation request
+    ack_timeout_s: float = 180.0  # no one at the hub by then: 119 guidance, and the alert repeated
+    ack_poll_s: float = 5.0
+    repeat_window_s: float = 600.0  # triggers of one situation this close join one alert
+
+    def check(self) -> None:
+        for key in ("spotter_strong_above", "template_strong_above", "classifier_sure_above"):
+            if not 0 <= getattr(self, key) <= 1:
+                raise ConfigError(f"emergency.{key} must be between 0 and 1")
+        for key in ("answer_wait_s", "cancel_window_s", "ack_timeout_s", "ack_poll_s", "repeat_window_s"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"emergency.{key} must be greater than 0 (seconds)")
+        if self.ack_poll_s >= self.ack_timeout_s:
+            raise ConfigError("emergency.ack_poll_s must be shorter than emergency.ack_timeout_s")
+
+
+@dataclass(frozen=True)
 class Config:
     resident: ResidentConfig = field(default_factory=ResidentConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -238,6 +274,7 @@ class Config:
     inactivity: InactivityConfig = field(default_factory=InactivityConfig)
     routines: RoutinesConfig = field(default_factory=RoutinesConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    emergency: EmergencyConfig = field(default_factory=EmergencyConfig)
 
 
 def load_config(path: Path) -> Config:
@@ -262,7 +299,24 @@ def parse_config(data: Any, source: str = "config") -> Config:
             raise ConfigError(f"{source}: unknown section '{key}' (known: {', '.join(hints)})")
         sections[key] = _coerce(value, hints[key], key, source) if getattr(hints[key], "__origin__", None) is list \
             else _parse_section(hints[key], value, key, source)
-    return Config(**sections)
+    config = Config(**sections)
+    _check_prompts_outside_quiet_hours(config, source)
+    return config
+
+
+def _check_prompts_outside_quiet_hours(config: Config, source: str) -> None:
+    """A morning call or a dose inside the quiet hours is an error, not quietly moved.
+
+    Postponing it to the end of the quiet hours would turn a bedtime dose
+    into a morning one; the care worker who wrote the file decides instead.
+    """
+    quiet = config.quiet_hours
+    timed = [("morning_call.time", config.morning_call.time)]
+    timed += [(f"medications ({m.name}) times", time) for m in config.medications for time in m.times]
+    for key, time in timed:
+        if quiet.covers(time):
+            raise ConfigError(f"{source}: {key} {time} falls in quiet_hours ({quiet.start}-{quiet.end}), when the "
+                              f"speaker does not prompt; move it or the quiet hours")
 
 
 def _parse_section(cls: type, data: Any, name: str, source: str) -> Any:
