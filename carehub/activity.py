@@ -41,6 +41,8 @@ def life_shown(event_type: str, payload) -> str | None:
         return "안부 응답"
     if event_type == "medication" and payload.status == "taken":
         return "복약 확인"
+    if event_type == "medication" and payload.status in ("snoozed", "stopped"):
+        return "복약 알림에 대답"  # the resident spoke to put the reminder off or stop it
     if event_type == "alert" and payload.transcript:
         return "말소리"
     return None

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .events import BODY, FieldError, Rejected, check_allowed, parse_body, store
+from .follow_ups import alert_for_envelope
 from .models import Alert, AlertStatus, Assignment, Device, Event
 from .security import token_hash
 
@@ -27,6 +28,7 @@ class Unauthorized(Exception):
 class StoredEvent(BaseModel):
     id: str
     status: str
+    warning: str | None = None
 
 
 class PostResult(BaseModel):
@@ -98,7 +100,15 @@ async def post_events(request: Request, authorization: str | None = Header(None)
     """Store one event envelope, or a batch of them (a JSON list).
 
     The envelope's `id` is its idempotency key: an event posted again is not
-    stored twice and is answered with success (200 when nothing new was stored)."""
+    stored twice and is answered with success (200 when nothing new was stored).
+
+    An `alert` with `payload.cancels` (the resident's cancellation request) or
+    `payload.repeats` (the speaker sending an unacknowledged alert again) joins
+    the earlier alert of the same resident rather than opening a new one; see
+    `AlertPayload`. A cancellation whose alert the hub does not know yet is
+    stored and attached when that alert arrives (201 with a `warning` naming
+    `payload.cancels`), since a device's outbox may deliver out of order and
+    a 4xx would make it drop the request."""
     hub = request.app.state.hub
     limit = hub.settings.max_body_bytes
     declared = request.headers.get("content-length")
@@ -156,53 +166,52 @@ def _state(session: Session, alert: Alert, event_id: str) -> dict:
             "outcome": alert.outcome, "say": _say(alert, relation)}
 
 
-def _device_alerts(session: Session, device: Device):
+def _device_alerts(device: Device):
     return (select(Alert, Event.event_id).join(Event, Alert.event_id == Event.id)
             .where(Alert.device_id == device.id, Event.device_id == device.id))
+
+
+def _as_device(request: Request, authorization: str | None, read):
+    """Answer `read(hub, session, device)` to a device known by its token, or 401."""
+    hub = request.app.state.hub
+    with hub.sessions() as session:
+        try:
+            device = authenticate(session, authorization)
+        except Unauthorized:
+            return unauthorized()
+        return read(hub, session, device)
 
 
 @router.get("/alerts", response_model=list[AlertState], responses=ERRORS)
 def list_alerts(request: Request, authorization: str | None = Header(None)):
     """The alerts this device raised that are still open, or changed in the last day."""
-    hub = request.app.state.hub
-    with hub.sessions() as session:
-        try:
-            device = authenticate(session, authorization)
-        except Unauthorized:
-            return unauthorized()
+    def read(hub, session, device):
         since = hub.now() - dt.timedelta(days=1)
-        rows = session.execute(_device_alerts(session, device).where(or_(
+        rows = session.execute(_device_alerts(device).where(or_(
             Alert.status != AlertStatus.RESOLVED, Alert.created_at >= since, Alert.resolved_at >= since))
             .order_by(Alert.id.desc()).limit(100)).all()
         return [_state(session, alert, event_id) for alert, event_id in rows]
+    return _as_device(request, authorization, read)
 
 
 @router.get("/alerts/{event_id}", response_model=AlertState,
             responses={404: {"description": "no such alert from this device"}, **ERRORS})
 def get_alert(request: Request, event_id: uuid.UUID, authorization: str | None = Header(None)):
-    """The acknowledgement state of one alert, by the id the device gave its event."""
-    hub = request.app.state.hub
-    with hub.sessions() as session:
-        try:
-            device = authenticate(session, authorization)
-        except Unauthorized:
-            return unauthorized()
-        row = session.execute(_device_alerts(session, device).where(Event.event_id == str(event_id))).first()
-        if row is None:
+    """The acknowledgement state of one alert, by the id the device gave its event: the event
+    that raised it, or a repeat of it that joined it."""
+    def read(hub, session, device):
+        alert = alert_for_envelope(session, device.resident_id, str(event_id), device_id=device.id)
+        if alert is None:
             return rejected(404, [FieldError("event_id", "no alert with this id from this device")])
-        return _state(session, row[0], row[1])
+        return _state(session, alert, str(event_id))
+    return _as_device(request, authorization, read)
 
 
 @router.get("/device", response_model=DeviceInfo, responses=ERRORS)
 def whoami(request: Request, authorization: str | None = Header(None)):
     """Which device this token belongs to: for checking a device's pairing with the hub."""
-    hub = request.app.state.hub
-    with hub.sessions() as session:
-        try:
-            device = authenticate(session, authorization)
-        except Unauthorized:
-            return unauthorized()
-        return {"kind": device.kind, "label": device.label, "resident": device.resident.display_name}
+    return _as_device(request, authorization, lambda hub, session, device: {
+        "kind": device.kind, "label": device.label, "resident": device.resident.display_name})
 
 
 def openapi_components() -> dict:

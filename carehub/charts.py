@@ -26,7 +26,9 @@ def local_day(at: dt.datetime) -> dt.date:
 
 
 def adherence(medication_events, days: list[dt.date]) -> list[float | None]:
-    """Share of doses taken each day, of those that were taken or finally missed."""
+    """Share of doses taken each day, of those that were taken or finally missed. A dose
+    snoozed, stopped or interrupted is on its way to one of the two, or was the resident's
+    choice, and counts for neither."""
     taken, due = defaultdict(int), defaultdict(int)
     for occurred_at, payload in medication_events:
         status = payload.get("status")

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from . import activity, alerts, audit, charts, people, retention
 from .config import LOCAL_TIME
@@ -195,7 +195,7 @@ LEVEL_ORDER = case({Level.EMERGENCY.value: 0, Level.URGENT.value: 1, Level.NOTIC
 def inbox_alerts(session: Session, user: User, level: str | None) -> list[Alert]:
     query = (select(Alert).where(Alert.status != AlertStatus.RESOLVED,
                                  Alert.resident_id.in_(people.visible_resident_ids(user)))
-             .order_by(LEVEL_ORDER, Alert.created_at))
+             .options(selectinload(Alert.follow_ups)).order_by(LEVEL_ORDER, Alert.created_at))
     if level in {l.value for l in Level}:
         query = query.where(Alert.level == level)
     return list(session.scalars(query.limit(500)))

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter,
-                      ValidationError)
+                      ValidationError, field_validator)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import activity
-from .alerts import raise_alert
-from .models import Device, Event, Level, Summary
+from . import activity, follow_ups
+from .follow_ups import CANCELLATION
+from .models import Device, Event, Summary
 
 EVENT_TYPES = ("alert", "checkin", "medication", "summary", "heartbeat", "activity")
 # Sources other than the speaker only tell the hub that they (and the resident) are there.
@@ -39,11 +39,40 @@ class AlertPayload(Payload):
     # Either name is taken for each of these two: the speaker's modules grew them separately.
     reason: Text = Field(validation_alias=AliasChoices("reason", "intent"),
                          description="what raised it (also accepted as `intent`): an intent (emergency, despair, "
-                                     "health_complaint) or a routine (morning_call_unanswered, missed_dose, "
-                                     "inactivity)")
+                                     "health_complaint), a routine (morning_call_unanswered, missed_dose, "
+                                     "inactivity), or cancellation_request (see `cancels`)")
     transcript: LongText | None = Field(None, validation_alias=AliasChoices("transcript", "heard"),
                                         description="what the speaker heard (also accepted as `heard`); never audio")
     context: dict[str, Any] | None = Field(None, description="what the speaker had asked, and when")
+    cancels: uuid.UUID | None = Field(
+        None, validate_default=True,
+        description="with `reason: cancellation_request` (and only then): the envelope id of the resident's "
+                    "earlier alert that they asked to cancel, `level` being that alert's level. No new alert is "
+                    "opened: the request (when, what was said) is shown on the earlier alert, which stays open "
+                    "for a caregiver to judge. When that alert has not reached the hub yet the request is "
+                    "stored all the same (201, with a `warning` naming `payload.cancels`) and attached when it "
+                    "arrives; an id of another resident's alert never matches.")
+    repeats: uuid.UUID | None = Field(
+        None, description="the envelope id of an earlier alert that nobody acknowledged and that the speaker "
+                          "sends again: it joins that alert as a repeat while the alert is open, and is raised "
+                          "as an alert of its own when that alert is resolved or unknown")
+
+    @field_validator("cancels")
+    @classmethod
+    def _cancels_goes_with_its_reason(cls, cancels, info):
+        requested = info.data.get("reason") == CANCELLATION
+        if requested and cancels is None:
+            raise ValueError("required with reason cancellation_request: the envelope id of the alert to cancel")
+        if cancels is not None and not requested:
+            raise ValueError("only with reason cancellation_request")
+        return cancels
+
+    @field_validator("repeats")
+    @classmethod
+    def _a_request_is_not_repeated(cls, repeats, info):
+        if repeats is not None and info.data.get("reason") == CANCELLATION:
+            raise ValueError("a cancellation request repeats nothing: leave it out")
+        return repeats
 
 
 class Answer(BaseModel):
@@ -61,7 +90,10 @@ class CheckinPayload(Payload):
 
 class MedicationPayload(Payload):
     medicine: Text
-    status: Literal["taken", "not_yet", "missed"]
+    status: Literal["taken", "not_yet", "missed", "snoozed", "stopped", "interrupted"] = Field(
+        description="taken, not_yet (asked, not yet), missed (finally), snoozed (the resident asked to be "
+                    "reminded later), stopped (the resident asked to stop the reminders), interrupted (the "
+                    "reminder was cut short, by an alert or a turn); adherence counts taken against missed only")
     scheduled_for: AwareDatetime | None = None
 
 
@@ -138,7 +170,7 @@ def _envelopes(data, max_batch: int, max_payload_bytes: int, now: dt.datetime) -
         raise Rejected(422, [FieldError("body", "an empty batch")])
     if len(items) > max_batch:
         raise Rejected(413, [FieldError("body", f"a batch of {len(items)} events; at most {max_batch}")])
-    envelopes, errors = [], []
+    envelopes, errors, too_large = [], [], False
     for index, item in enumerate(items):
         prefix = f"[{index}]." if batch else ""
         try:
@@ -147,10 +179,12 @@ def _envelopes(data, max_batch: int, max_payload_bytes: int, now: dt.datetime) -
             errors.extend(FieldError(prefix + ("type" if e["type"].startswith("union_tag") else _field(e["loc"])),
                                      e["msg"]) for e in error.errors())
             continue
-        errors.extend(FieldError(prefix + f, m) for f, m in _sanity(item, envelope, max_payload_bytes, now))
+        sane = list(_sanity(item, envelope, max_payload_bytes, now))
+        too_large = too_large or any(status == 413 for _, _, status in sane)
+        errors.extend(FieldError(prefix + f, m) for f, m, _ in sane)
         envelopes.append(envelope)
     if errors:
-        raise Rejected(413 if any("bytes" in e.message for e in errors) else 422, errors)
+        raise Rejected(413 if too_large else 422, errors)
     return envelopes
 
 
@@ -176,20 +210,20 @@ def _field(loc: tuple) -> str:
 
 
 def _sanity(item: dict, envelope: BaseModel, max_payload_bytes: int, now: dt.datetime):
-    """What a schema cannot say: sizes, and text a database can store."""
+    """What a schema cannot say: sizes, and text a database can store. Yields (field, message, status)."""
     for path, text in _strings(item):
         if "\x00" in text:
-            yield path, "contains a NUL character"
+            yield path, "contains a NUL character", 422
             return
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            yield path, "not valid Unicode (a lone surrogate)"
+            yield path, "not valid Unicode (a lone surrogate)", 422
             return
     payload = item.get("payload", {})
     size = len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
     if size > max_payload_bytes:
-        yield "payload", f"{size} bytes; at most {max_payload_bytes}"
+        yield "payload", f"{size} bytes; at most {max_payload_bytes}", 413
 
 
 def _strings(value, path="body"):
@@ -247,27 +281,30 @@ def store(session: Session, device: Device, envelopes: list[BaseModel], now: dt.
         if event_pk is None:
             results.append({"id": str(envelope.id), "status": "duplicate"})
             continue
-        _apply(session, device, envelope.type, envelope.payload, occurred_at, payload.get("device_clock"), event_pk,
-               now, escalation)
-        results.append({"id": str(envelope.id), "status": "stored", **({"warning": warning} if warning else {})})
+        warnings = [w for w in (warning, _apply(session, device, envelope, occurred_at, payload.get("device_clock"),
+                                                event_pk, now, escalation)) if w]
+        results.append({"id": str(envelope.id), "status": "stored",
+                        **({"warning": "; ".join(warnings)} if warnings else {})})
     activity.seen(device, now)
     return results
 
 
-def _apply(session: Session, device: Device, event_type: str, payload: Payload, occurred_at: dt.datetime,
-           device_clock: str | None, event_pk: int, now: dt.datetime, escalation) -> None:
+def _apply(session: Session, device: Device, envelope: BaseModel, occurred_at: dt.datetime, device_clock: str | None,
+           event_pk: int, now: dt.datetime, escalation) -> str | None:
+    """What storing the event changes; returns a warning for the device, if any."""
+    event_type, payload, warning = envelope.type, envelope.payload, None
     if event_type == "heartbeat":
         activity.heartbeat(device, occurred_at)
     elif event_type == "alert":
         detail = {"context": payload.context} if payload.context else {}
         if device_clock:
             detail["device_clock"] = device_clock
-        raise_alert(session, now, escalation, resident_id=device.resident_id, device_id=device.id,
-                    event_id=event_pk, origin="device", level=Level(payload.level), reason=payload.reason,
-                    heard=payload.transcript, detail=detail, occurred_at=occurred_at)
+        warning = follow_ups.receive(session, now, escalation, device=device, envelope_id=str(envelope.id),
+                                     payload=payload, event_pk=event_pk, occurred_at=occurred_at, detail=detail)
     elif event_type == "summary":
         session.add(Summary(resident_id=device.resident_id, event_id=event_pk, day=payload.date, text=payload.text,
                             data=payload.data, created_at=now))
     life = activity.life_shown(event_type, payload)
     if life:
         activity.life(device, occurred_at, life, now)
+    return warning

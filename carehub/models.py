@@ -193,6 +193,39 @@ class Alert(Base):
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
     notes: Mapped[list["AlertNote"]] = relationship(order_by="AlertNote.created_at", cascade="all, delete-orphan")
     steps: Mapped[list["AlertStep"]] = relationship(order_by="AlertStep.id", cascade="all, delete-orphan")
+    follow_ups: Mapped[list["AlertFollowUp"]] = relationship(order_by="AlertFollowUp.occurred_at",
+                                                             back_populates="alert")
+
+    @property
+    def cancellation_requests(self) -> list["AlertFollowUp"]:
+        return [f for f in self.follow_ups if f.kind == "cancellation_request"]
+
+    @property
+    def repeats(self) -> list["AlertFollowUp"]:
+        return [f for f in self.follow_ups if f.kind == "repeat"]
+
+
+class AlertFollowUp(Base):
+    """A later alert event from the speaker about an earlier one: the resident asking to
+    cancel it, or the speaker repeating it because nobody acknowledged it. It belongs to
+    the earlier alert instead of opening one of its own; `alert_id` stays empty while the
+    earlier event has not reached the hub (the speaker's outbox may send out of order)."""
+    __tablename__ = "alert_follow_ups"
+    __table_args__ = (Index("ix_alert_follow_ups_waiting", "resident_id", "refers_to"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    # "cancellation_request" or "repeat"
+    kind: Mapped[str] = mapped_column(String(24))
+    # The envelope id of the earlier alert event, as the speaker named it.
+    refers_to: Mapped[str] = mapped_column(String(36))
+    heard: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    alert: Mapped[Alert | None] = relationship(back_populates="follow_ups")
+    event: Mapped["Event"] = relationship()
 
 
 class AlertNote(Base):
@@ -261,6 +294,16 @@ class LoginSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """A wrong password, kept for the login rate limit: in the database rather than in
+    memory so that every worker process of the hub counts the same attempts."""
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class AuditEntry(Base):

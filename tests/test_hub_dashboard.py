@@ -242,3 +242,14 @@ def test_export_and_erase_a_resident_are_audited(world, app):
     assert ("admin", "export_resident", f"resident:{world.soonja.id}") in actions
     assert ("admin", "erase_resident", f"resident:{world.soonja.id}") in actions
     assert "erase_resident" in admin.get("/admin/audit").text
+
+
+def test_adherence_counts_taken_against_missed_only(world, app):
+    with TestClient(app) as device:
+        for status in ("taken", "missed", "snoozed", "stopped", "interrupted", "not_yet"):
+            body = envelope("medication", {"medicine": "혈압약", "status": status})
+            assert device.post("/api/v1/events", json=body, headers=bearer(world.speaker_token)).status_code == 201
+    client, _ = sign_in(app, "kim", "kim-pass-123")
+    page = client.get(f"/residents/{world.soonja.id}").text
+    assert re.findall(r"<title>[0-9-]+: (\d+)%</title>", page) == ["50"]
+    assert "복용과 누락만 셉니다" in page
