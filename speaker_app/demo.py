@@ -1,65 +1,313 @@
-"""The main job for now: a short check-in, typed, then real speech through the voice loop.
+"""The main job (`make demo`): one whole day of a resident's life, on real components, in a few minutes.
 
-The resident's lines are typed (printed), the speaker's replies are printed
-and spoken into WAV files. Then the real Korean recordings of
-../shared/speech go through the full voice path; what the recogniser heard is
-printed beside what was said, with the character error rate where a
-transcript is known. None of them asks for help, so none may raise an alert.
+Real: the care hub (`carehub serve` on SQLite on 127.0.0.1, with a caregiver,
+a resident and this speaker, set up by its own commands), the Rasa server and
+its action server, the speaker's routines, dialogue, emergency module and
+durable outbox posting over HTTP, and the audio path (VAD, both detectors,
+the Vosk recogniser) for everything the day plays as sound.
+
+Not real, and the timeline says so where it happens:
+- the clock: simulated, stepped from one moment of the day to the next;
+- the resident's answers: typed at the recogniser's boundary (there is no
+  recognisable Korean test voice here, ../shared/design/SPEECH.md);
+- the resident's voice calling for help: espeak-ng's, enrolled as her three
+  takes of the phrase, then heard at another speed through the audio path.
+  It proves the path, the template detector and the timing, not recognition.
+
+The real recordings of ../shared/speech play in the room in the morning
+(a radio, as far as the speaker knows): they must wake and raise nothing.
 """
 from __future__ import annotations
 
 import csv
+import json
+import signal
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
-from .cli import Speaker, port_of, converse, listen, say_to_person
+from emergency.levels import AlertLevel
+from scheduler.clock import SimulatedClock
+from scheduler.day import Day
+from scheduler.routines import RoutineContext
+from scheduler.scenario import ScriptedResident, load_scenario
+from scheduler.store import Store
+from wakeword.detection import DISTRESS
+from wakeword.enrolment import EnrolmentStore, trim_to_speech
+
+from .audio import AudioClip, MicGate, WavFileSink, split_frames
+from .cli import Speaker, deliver, open_outbox, port_of, say_to_person
 from .config import Config
+from .demo_hub import CAREGIVER, Caregiver, LocalHub
 from .dialogue_server import RasaProcess
 from .dialogue_setup import rasa_venv, trained_model
-from .transcripts import character_error_rate
+from .voice import Voice
+from .voice_loop import ReplySpeaker
 
-CHECK_IN = ["안녕하세요", "잘 잤어요", "네 먹었어요", "기분 좋아요", "아니 없어요"]
+DAY_SCRIPT = Path(__file__).resolve().parent.parent / "config" / "scenarios" / "whole-day.yaml"
+CALL_FOR_HELP = "살려 주세요"
+ENROL_RATE, CALL_RATE = 120, 140  # words per minute: the call comes faster than the calm takes
+STEPS = 5
 
 
-def run_demo(config: Config, out: Path, speech: Path) -> int:
+def step(n: int, text: str) -> None:
+    say_to_person(f"[{n}/{STEPS}] {text}")
+
+
+@dataclass
+class DayRecord:
+    """What happened, for the timeline file and for the checks at the end."""
+
+    entries: list[dict] = field(default_factory=list)
+    sent: list[dict] = field(default_factory=list)
+    spoken_to_resident: list[str] = field(default_factory=list)
+
+
+def run_demo(config: Config, out: Path, speech: Path, wait: bool = True, script: Path = DAY_SCRIPT) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    step(1, "the dialogue: Rasa venv and trained model (cached after the first run)")
     venv = rasa_venv()
     model = trained_model(venv)
 
-    with RasaProcess(venv, model, port=port_of(config.dialog.url)):
-        speaker = Speaker(config, sender=f"{config.resident.id}:demo")
-        spoken = out / "check-in"
-        print("\n== 굿모닝 콜 (typed check-in; replies spoken to WAV files) ==")
-        converse(speaker.conversation, _echoed(CHECK_IN), show=print, voice=speaker.voice(), out=spoken)
-        print(f"(replies spoken to {spoken}/)")
-        heard_alerts = _real_speech(config, speech, out)
-    return 1 if heard_alerts else 0
+    step(2, "the care hub: a caregiver, a resident and this speaker, on SQLite on 127.0.0.1")
+    hub = LocalHub(out / "hub", config.resident.name or "김순자", config.resident.honorific)
+    hub.set_up()
+    config = _for_the_day(config, out, hub)
+
+    step(3, f"enrolling the resident's call for help '{CALL_FOR_HELP}': three takes in espeak-ng's voice")
+    _enrol(config, Voice(ENROL_RATE, config.voice.volume))
+
+    with hub, RasaProcess(venv, model, port=port_of(config.dialog.url), log=out / "rasa.log"):
+        step(4, f"the day, on a simulated clock (hub {hub.url})")
+        record = live_day(config, out, speech, hub, script)
+        step(5, "what the care hub holds now")
+        failures = check_hub(hub, record)
+        print(f"\ntimeline: {out / 'timeline.jsonl'}; the speaker's spoken replies: {out / 'spoken'}/")
+        print(f"dashboard: {hub.url}/   login: {CAREGIVER.username} / {CAREGIVER.password} ({CAREGIVER.name}, "
+              f"{CAREGIVER.relation})")
+        for failure in failures:
+            say_to_person(f"CHECK FAILED: {failure}")
+        if wait and not failures:
+            print("the hub keeps running for the dashboard; Ctrl-C stops it", flush=True)
+            _wait_for_ctrl_c()
+    return 1 if failures else 0
 
 
-def _echoed(lines: list[str]):
-    for line in lines:
-        print(f"어르신> {line}", flush=True)
-        yield line
+def _for_the_day(config: Config, out: Path, hub: LocalHub) -> Config:
+    """The example configuration, with the day's files under `out` and the hub just made."""
+    return replace(
+        config,
+        hub=replace(config.hub, url=hub.url, token=hub.token, outbox=str(out / "outbox.db")),
+        routines=replace(config.routines, store=str(out / "speaker.db")),
+        enrolment=replace(config.enrolment, folder=str(out / "enrolment")),
+    )
 
 
-def _real_speech(config: Config, speech: Path, out: Path) -> int:
-    clips = speech / "clips.tsv"
-    if not clips.is_file():
-        say_to_person(f"(no real recordings at {speech}; skipping that part)")
-        return 0
-    with clips.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    print("\n== real Korean recordings through the voice loop (Vosk, open vocabulary) ==")
-    say_to_person("loading the Vosk model ...")
-    alerts = 0
-    files = [speech / row["file"] for row in rows]
-    for row, result in zip(rows, listen(config, files, require_wake=False, out=out / "real-speech")):
-        said = row.get("transcript", "").strip()
-        score = f"  CER {character_error_rate(said, result['heard']):.2f}" if said else ""
-        print(f"{row['file']}\n  heard:  {result['heard']}{score}")
-        if said:
-            print(f"  said:   {said}")
-        print(f"  turn:   {result['transcript']}")
-        print(f"  intent: {result['intent']} ({result['confidence']}), alert: {result['alert_level']}, "
-              f"reply latency {result['timings_ms'].get('reply_latency_ms')} ms")
-        alerts += result["alert_level"] != "none"
-    print(f"\n{len(rows)} recordings, {alerts} raised an alert (expected: 0)")
-    return alerts
+def _enrol(config: Config, voice: Voice) -> None:
+    folder = Path(config.enrolment.folder)
+    for old in folder.glob("*"):
+        if old.is_file():
+            old.unlink()
+    takes = [trim_to_speech(voice.synthesise(CALL_FOR_HELP)) for _ in range(3)]
+    EnrolmentStore(folder).add("call-for-help", CALL_FOR_HELP, DISTRESS, takes)
+
+
+def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path) -> DayRecord:
+    """Runs the day; the record of what was said, heard and sent."""
+    scenario = load_scenario(script, config.resident.timezone)
+    today = datetime.now(scenario_zone(config)).date()
+    scenario = _moved_to(scenario, today)
+    start = datetime.combine(today, datetime.min.time(), scenario_zone(config)).replace(hour=6)
+    end = start.replace(hour=22, minute=30)
+    clock = SimulatedClock(start)
+    record = DayRecord()
+    timeline = Timeline(out / "timeline.jsonl", record)
+
+    speaker = Speaker(config, sender=f"{config.resident.id}:demo-{int(time.time())}")
+    outbox, sending = open_outbox(config, clock)
+
+    def send(envelope: dict) -> None:
+        deliver(outbox, sending, envelope)
+        record.sent.append(envelope)
+
+    resident = ScriptedResident(scenario, clock, config.vad.no_answer_s)
+    context = RoutineContext(config, clock, speaker.conversation, resident, Store(Path(config.routines.store)),
+                             send, later=lambda at, job, run: None, timeline=timeline.show, started_at=start)
+    from scheduler.routines import alert_from_understanding
+    speaker.conversation.on_alert = alert_from_understanding(context)
+    day = Day(context, clock)
+    day.plan(start, end)
+    sounds = Sounds(config, speaker, context, out)
+    day.later(start.replace(hour=10), ("radio",), lambda: sounds.radio(speech))
+    day.later(start.replace(hour=15), ("call for help",), lambda: sounds.call_for_help(hub))
+
+    def resident_speaks_up(until: datetime) -> None:
+        for at, text in resident.speaking_up(until):
+            clock.set(max(at, clock.now()))
+            timeline.show({"at": clock.now().isoformat(), "routine": "resident", "typed": True, "heard": text})
+            exchange = speaker.conversation.respond(text)
+            u = exchange.understanding
+            context.store.turn(clock.now(), text, u.intent if u else None, u.alert_level.value if u else None, None)
+            resident.say(exchange.reply.texts)
+            timeline.show({"at": clock.now().isoformat(), "routine": "resident", "said": " ".join(exchange.reply.texts),
+                           "intent": u.intent if u else None})
+
+    try:
+        day.run_until(end, before_each=resident_speaks_up)
+        _drain(outbox, sending, timeline)
+    finally:
+        if sending is not None:
+            sending.stop()
+        outbox.close()
+    return record
+
+
+def scenario_zone(config: Config):
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(config.resident.timezone)
+
+
+def _moved_to(scenario, day: date):
+    shift = day - scenario.day
+    scenario.day = day
+    scenario.answers = [(at + shift, answers) for at, answers in scenario.answers]
+    scenario.sayings = [(at + shift, text) for at, text in scenario.sayings]
+    return scenario
+
+
+def _drain(outbox, sending, timeline: "Timeline", limit_s: float = 30.0) -> None:
+    """Waits until the hub has every event of the day, or says what is still waiting."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        waiting = outbox.status().waiting_count if sending is not None else 0
+        if waiting == 0:
+            return
+        sending.wake()
+        time.sleep(0.2)
+    say_to_person(f"{outbox.status().waiting_count} event(s) still in the outbox after {limit_s:.0f} s; "
+                  "`speaker-app outbox` shows why")
+
+
+class Sounds:
+    """What the day plays through the real audio path: the radio, and the resident's call for help."""
+
+    def __init__(self, config: Config, speaker: Speaker, context: RoutineContext, out: Path):
+        self.config, self.speaker, self.context = config, speaker, context
+        self.replies = ReplySpeaker(speaker.voice(), WavFileSink(out / "spoken"), MicGate(),
+                                    show=lambda text: context.timeline({"at": context.clock.now().isoformat(),
+                                                                        "routine": "voice", "said": text}))
+        self.loop = speaker.voice_loop(self.replies, speaker.voice())
+
+    def _hear(self, clip: AudioClip) -> list:
+        silence = AudioClip(bytes(int(1.5 * 16000) * 2))
+        turns = list(self.loop.turns(split_frames(silence + clip + silence, self.config.audio.frame_ms)))
+        self.context.clock.advance(timedelta(seconds=clip.seconds + 3))
+        return turns
+
+    def radio(self, speech: Path) -> None:
+        from .audio import read_wav
+
+        clips = speech / "clips.tsv"
+        if not clips.is_file():
+            self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "radio",
+                                   "note": f"no real recordings at {speech}; skipped"})
+            return
+        with clips.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        for row in rows:
+            turns = self._hear(read_wav(speech / row["file"]))
+            woke = any(t.woke for t in turns)
+            alerts = [t.exchange.understanding.alert_level.value for t in turns
+                      if t.exchange and t.exchange.understanding
+                      and t.exchange.understanding.alert_level is not AlertLevel.NONE]
+            self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "radio",
+                                   "sound": f"real recording {row['file']}", "woke": woke, "alerts": alerts,
+                                   "heard": " / ".join(t.transcript.text for t in turns if t.transcript)})
+
+    def call_for_help(self, hub: LocalHub) -> None:
+        clip = trim_to_speech(Voice(CALL_RATE, self.config.voice.volume).synthesise(CALL_FOR_HELP))
+        self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "call for help",
+                               "sound": f"'{CALL_FOR_HELP}' in espeak-ng's voice at {CALL_RATE} wpm, no wake word "
+                                        "(stands in for the resident; the template detector hears it)"})
+        turns = self._hear(clip)
+        for turn in turns:
+            if turn.exchange and turn.exchange.understanding:
+                u = turn.exchange.understanding
+                self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "call for help",
+                                       "detected": u.decided_by, "intent": u.intent,
+                                       "alert_level": u.alert_level.value})
+
+
+
+
+class Timeline:
+    """Prints each step for people and keeps it as JSON lines."""
+
+    def __init__(self, path: Path, record: DayRecord):
+        self.file = path.open("w", encoding="utf-8")
+        self.record = record
+
+    def show(self, entry: dict) -> None:
+        self.record.entries.append(entry)
+        self.file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.file.flush()
+        line = render(entry)
+        if line:
+            print(line, flush=True)
+
+
+def render(entry: dict) -> str | None:
+    at = entry.get("at", "")[11:16]
+    if "job" in entry:
+        return f"\n{at}  ── {JOB_NAMES.get(entry['job'].split()[0], entry['job'])} {' '.join(entry['job'].split()[1:])}"
+    if "event" in entry:
+        payload = entry["payload"]
+        what = payload.get("level") or payload.get("status") or ""
+        detail = payload.get("reason") or payload.get("medicine") or payload.get("text", "")[:60]
+        return f"{at}     → hub: {entry['event']} {what} {detail}".rstrip()
+    if "sound" in entry:
+        suffix = ""
+        if "woke" in entry:
+            suffix = f"  woke: {'yes' if entry['woke'] else 'no'}, alerts: {entry['alerts'] or 'none'}"
+        return f"{at}     (sound) {entry['sound']}{suffix}"
+    lines = []
+    if entry.get("said"):
+        lines.append(f"{at}     안부: {entry['said']}")
+    if "heard" in entry and entry.get("routine") != "radio":
+        heard = entry["heard"]
+        label = "typed" if entry.get("typed", entry.get("routine") not in ("voice", "call for help")) else "heard"
+        lines.append(f"{at}     어르신 ({label}): {heard if heard is not None else '(no answer)'}")
+    if "alert_level" in entry:
+        lines.append(f"{at}     detected by {entry['detected']}: {entry['intent']} → alert {entry['alert_level']}")
+    if "note" in entry:
+        lines.append(f"{at}     ({entry['note']})")
+    return "\n".join(lines) or None
+
+
+JOB_NAMES = {"morning_call": "굿모닝 콜", "dose": "복약 알림", "summary": "저녁 요약", "radio": "라디오",
+             "call": "도움 요청"}
+
+
+def check_hub(hub: LocalHub, record: DayRecord) -> list[str]:
+    """The day's facts, checked at the hub itself."""
+    failures = []
+    alerts = hub.device_alerts()
+    for alert in alerts:
+        print(f"  alert {alert['level']:9} {alert['status']:12} {alert.get('say') or ''}")
+    sent_alerts = [e for e in record.sent if e["type"] == "alert"]
+    if len({a["id"] for a in alerts}) != len(alerts):
+        failures.append("an alert is stored twice at the hub")
+    if {a["id"] for a in alerts} != {e["id"] for e in sent_alerts}:
+        failures.append(f"the speaker sent {len(sent_alerts)} alert(s), the hub holds {len(alerts)}")
+    if not any(a["level"] == "emergency" for a in alerts):
+        failures.append("no emergency alert reached the hub")
+    return failures
+
+
+def _wait_for_ctrl_c() -> None:
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        print()
