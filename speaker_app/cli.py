@@ -176,6 +176,16 @@ def cmd_outbox(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from .doctor import device_checks, examine
+
+    return examine(device_checks(load_config(args.config), record_s=args.seconds), print_flushed)
+
+
+def print_flushed(line: str) -> None:
+    print(line, flush=True)
+
+
 def cmd_chat(args) -> int:
     speaker = Speaker(load_config(args.config))
     converse(speaker.conversation, _typed_lines(), show=print, voice=speaker.voice() if args.out else None, out=args.out)
@@ -422,6 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--script", type=Path, required=True, help="a scenario, e.g. config/scenarios/good-day.yaml")
     simulate.add_argument("--store", type=Path, help="keep the day's local store here (default: thrown away)")
     command("outbox", cmd_outbox, "what waits to be sent to the care hub, and what failed last and why")
+    doctor = command("doctor", cmd_doctor, "check this speaker: audio, models, dialogue, hub, clock, disk; "
+                     "one PASS/WARN/FAIL line each, exit 1 on a FAIL")
+    doctor.add_argument("--seconds", type=float, default=1.0, help="how long to record the room for the input level")
     command("setup", cmd_setup, "make the Rasa venv and train the dialogue model (cached)")
     command("dialogue", cmd_dialogue, "run the Rasa server in the foreground")
     demo = command("demo", cmd_demo, "a scripted check-in, then the real recordings through the voice loop")
