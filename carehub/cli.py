@@ -51,6 +51,11 @@ def _password(args) -> str:
     return first
 
 
+def operator() -> str:
+    """Who ran a command, for the audit log: the account on the hub's machine."""
+    return f"cli:{getpass.getuser()}"
+
+
 def cmd_init_db(args, settings: Settings) -> None:
     hub = _open(settings)
     print(f"database ready: {hub.engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
@@ -61,7 +66,7 @@ def cmd_add_user(args, settings: Settings) -> None:
     with hub.sessions() as session, session.begin():
         user = people.create_user(session, hub.now(), args.username, args.name or args.username, _password(args),
                                   Role.ADMIN if args.admin else Role.CAREGIVER, args.phone, args.email, args.duty)
-        audit.record(session, hub.now(), None, "add_user", f"user:{user.id}", "carehub add-user")
+        audit.record(session, hub.now(), None, "add_user", f"user:{user.id}", "carehub add-user", by=operator())
         print(user.id)
 
 
@@ -70,7 +75,7 @@ def cmd_add_resident(args, settings: Settings) -> None:
     with hub.sessions() as session, session.begin():
         resident = people.create_resident(session, hub.now(), args.name, args.honorific, args.address,
                                           args.notice_hours, args.urgent_hours)
-        audit.record(session, hub.now(), None, "add_resident", f"resident:{resident.id}", "carehub add-resident")
+        audit.record(session, hub.now(), None, "add_resident", f"resident:{resident.id}", "carehub add-resident", by=operator())
         print(resident.id)
 
 
@@ -80,7 +85,7 @@ def cmd_assign(args, settings: Settings) -> None:
         user = people.find_user(session, args.user)
         resident = people.find_resident(session, args.resident)
         assignment = people.assign(session, resident, user, args.order, args.relation)
-        audit.record(session, hub.now(), None, "assign", f"resident:{resident.id}", f"user:{user.id}")
+        audit.record(session, hub.now(), None, "assign", f"resident:{resident.id}", f"user:{user.id}", by=operator())
         print(f"{user.username} is contact {assignment.chain_order} of resident {resident.id}", file=sys.stderr)
 
 
@@ -91,7 +96,7 @@ def cmd_add_device(args, settings: Settings) -> None:
         resident = people.find_resident(session, args.resident)
         device, token = people.add_device(session, hub.now(), resident, args.kind, args.label,
                                           args.silent_after_min or default)
-        audit.record(session, hub.now(), None, "add_device", f"device:{device.id}", "carehub add-device")
+        audit.record(session, hub.now(), None, "add_device", f"device:{device.id}", "carehub add-device", by=operator())
     print(f"device {device.id} ({device.kind}) for resident {resident.id}; its token is shown only now:",
           file=sys.stderr)
     print(token)
@@ -118,7 +123,7 @@ def cmd_export_resident(args, settings: Settings) -> None:
     with hub.sessions() as session, session.begin():
         people.find_resident(session, args.resident)
         data = retention.export_resident(session, args.resident)
-        audit.record(session, hub.now(), None, "export_resident", f"resident:{args.resident}", "carehub export")
+        audit.record(session, hub.now(), None, "export_resident", f"resident:{args.resident}", "carehub export", by=operator())
     json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
     print()
 
@@ -130,7 +135,7 @@ def cmd_erase_resident(args, settings: Settings) -> None:
         if args.confirm_name != resident.name:
             raise CommandError("--confirm-name must be the resident's name exactly")
         counts = retention.erase_resident(session, args.resident)
-        audit.record(session, hub.now(), None, "erase_resident", f"resident:{args.resident}", json.dumps(counts))
+        audit.record(session, hub.now(), None, "erase_resident", f"resident:{args.resident}", json.dumps(counts), by=operator())
     print(json.dumps(counts))
 
 

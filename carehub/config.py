@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .login_limit import LoginLimit
+
 
 # The districts the hub serves are in Korea: days, charts and messages are in its time.
 LOCAL_TIME = ZoneInfo("Asia/Seoul")
@@ -68,6 +70,7 @@ class Settings:
     delivery_attempts: int = 6
     delivery_backoff: dt.timedelta = dt.timedelta(seconds=5)
     secure_cookies: bool = False
+    login_limit: LoginLimit = field(default_factory=LoginLimit)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -113,4 +116,7 @@ class Settings:
             webhook=webhook,
             smtp=smtp,
             secure_cookies=env.get("CAREHUB_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            login_limit=LoginLimit(per_account=int(number("CAREHUB_LOGIN_FAILURES_PER_ACCOUNT", 5)),
+                                   per_address=int(number("CAREHUB_LOGIN_FAILURES_PER_ADDRESS", 20)),
+                                   window=minutes("CAREHUB_LOGIN_WINDOW_MIN", 15)),
         )

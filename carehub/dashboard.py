@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from . import activity, alerts, audit, charts, people, retention
+from . import activity, alerts, audit, charts, login_limit, people, retention
 from .config import LOCAL_TIME
 from .models import (Alert, AlertStatus, Assignment, AuditEntry, Device, Event, Level, LoginSession, Resident,
                      Role, Summary, User)
@@ -139,10 +139,14 @@ def back(url: str) -> RedirectResponse:
 # --- signing in and out -------------------------------------------------------------
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/", error: str | None = None):
+def login_page(request: Request, next: str = "/"):
+    return _login_form(request, next)
+
+
+def _login_form(request: Request, next: str, error: str | None = None, status_code: int = 401) -> HTMLResponse:
     csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html", {"csrf": csrf, "next": next, "error": error},
-                      status_code=401 if error else 200)
+                      status_code=status_code if error else 200)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict",
                         secure=request.app.state.hub.settings.secure_cookies)
     return response
@@ -155,12 +159,20 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not same(csrf, expected):
         raise Forbidden("로그인 화면을 새로 열어 주세요.")
-    now = hub.now()
+    now, limit = hub.now(), hub.settings.login_limit
+    # Behind a proxy, uvicorn's --proxy-headers puts the caregiver's own address here.
+    address = request.client.host if request.client else "unknown"
     with hub.sessions() as session, session.begin():
+        retry_at = limit.retry_at(session, now, username, address)
+        if retry_at is not None:
+            audit.record(session, now, None, "login_throttled", detail=f"{username[:64]} · {address}")
+            return _login_form(request, next, login_limit.wait_message(now, retry_at), 429)
         user = session.scalar(select(User).where(User.username == username))
         if not verify_password(user.password_hash if user else None, password) or not user.active:
-            audit.record(session, now, None, "login_failed", detail=username[:64])
-            return login_page(request, next, "아이디 또는 비밀번호가 맞지 않습니다.")
+            limit.failed(session, now, username, address)
+            audit.record(session, now, None, "login_failed", detail=f"{username[:64]} · {address}")
+            return _login_form(request, next, "아이디 또는 비밀번호가 맞지 않습니다.")
+        limit.succeeded(session, username)
         token = new_token()
         session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                                  created_at=now, expires_at=now + hub.settings.session_lifetime))
@@ -206,13 +218,22 @@ def inbox(request: Request, level: str | None = None):
     hub = request.app.state.hub
     with hub.sessions() as session, session.begin():
         user, login_session = signed_in(request, session)
+        items = inbox_alerts(session, user, level)
+        audit.record(session, hub.now(), user, "view_inbox", f"inbox:{level}" if level else "inbox", _ids(items))
         return render(request, "inbox.html", {"user": user, "csrf": login_session.csrf_token, "level": level,
-                                              "alerts": inbox_alerts(session, user, level)})
+                                              "alerts": items})
+
+
+def _ids(items) -> str:
+    """What a list showed, for the audit log: the ids, not the content."""
+    return " ".join(str(item.id) for item in items)
 
 
 @router.get("/inbox/rows")
 def inbox_rows(request: Request, level: str | None = None):
-    """The inbox's rows alone, which the page fetches every few seconds to show new alerts."""
+    """The inbox's rows alone, which the page fetches every few seconds to show new alerts.
+    Not audited: the page's own view is, and a record every few seconds for every open
+    inbox would bury the log; what anyone did with an alert from it is recorded."""
     hub = request.app.state.hub
     with hub.sessions() as session, session.begin():
         user, _ = signed_in(request, session)
@@ -287,6 +308,7 @@ def residents(request: Request):
         open_counts = dict(session.execute(
             select(Alert.resident_id, func.count()).where(Alert.status != AlertStatus.RESOLVED)
             .group_by(Alert.resident_id)).all())
+        audit.record(session, hub.now(), user, "view_residents", "residents", _ids(r for r, _ in rows))
         return render(request, "residents.html", {"user": user, "csrf": login_session.csrf_token, "rows": rows,
                                                   "open_counts": open_counts})
 
@@ -360,6 +382,7 @@ def admin(request: Request):
     with hub.sessions() as session, session.begin():
         user, login_session = signed_in(request, session)
         require_admin(user)
+        audit.record(session, hub.now(), user, "view_admin", "admin")
         return _admin_page(request, session, user, login_session.csrf_token)
 
 
@@ -506,10 +529,21 @@ def admin_erase(request: Request, resident_id: int, csrf: str = Form(""), confir
 
 
 @router.get("/admin/audit")
-def admin_audit(request: Request):
+def admin_audit(request: Request, username: str = "", action: str = "", target: str = ""):
+    """The audit log, newest first, narrowed by who, what, or on what (e.g. `resident:3`)."""
     hub = request.app.state.hub
     with hub.sessions() as session, session.begin():
         user, login_session = signed_in(request, session)
         require_admin(user)
-        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).all()
-        return render(request, "audit.html", {"user": user, "csrf": login_session.csrf_token, "entries": entries})
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)
+        for column, value in ((AuditEntry.username, username), (AuditEntry.action, action),
+                              (AuditEntry.target, target)):
+            if value.strip():
+                query = query.where(column == value.strip())
+        entries = session.scalars(query).all()
+        audit.record(session, hub.now(), user, "view_audit", "audit",
+                     " ".join(f"{k}={v}" for k, v in (("username", username), ("action", action),
+                                                      ("target", target)) if v))
+        return render(request, "audit.html", {"user": user, "csrf": login_session.csrf_token, "entries": entries,
+                                              "filters": {"username": username, "action": action, "target": target},
+                                              "ACTIONS": audit.ACTIONS})

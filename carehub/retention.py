@@ -12,7 +12,8 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .models import Alert, AlertStatus, Assignment, Device, Event, LoginSession, Resident, Summary
+from .models import (Alert, AlertFollowUp, AlertStatus, Assignment, Device, Event, LoginFailure, LoginSession, Resident,
+                     Summary)
 
 FREQUENT_TYPES = ("heartbeat", "activity")
 
@@ -29,8 +30,13 @@ def enforce(session: Session, now: dt.datetime, heartbeat_retention: dt.timedelt
     counts["summaries"] = session.execute(delete(Summary).where(Summary.created_at < record_cutoff)).rowcount
     counts["events"] = session.execute(
         delete(Event).where(Event.received_at < record_cutoff,
-                            Event.id.not_in(select(Alert.event_id).where(Alert.event_id.is_not(None))))).rowcount
+                            Event.id.not_in(select(Alert.event_id).where(Alert.event_id.is_not(None))),
+                            Event.id.not_in(select(AlertFollowUp.event_id).where(AlertFollowUp.alert_id.is_not(None))))
+    ).rowcount
     counts["login sessions"] = session.execute(delete(LoginSession).where(LoginSession.expires_at < now)).rowcount
+    # Only the rate limit reads them, over minutes; the audit log keeps the record.
+    counts["login failures"] = session.execute(
+        delete(LoginFailure).where(LoginFailure.at < now - dt.timedelta(days=1))).rowcount
     return counts
 
 
@@ -52,8 +58,8 @@ def export_resident(session: Session, resident_id: int) -> dict:
         "devices": [_row(d, skip=("token_hash",)) for d in resident.devices],
         "events": [_row(e) for e in session.scalars(
             select(Event).where(Event.resident_id == resident_id).order_by(Event.occurred_at))],
-        "alerts": [{**_row(a), "steps": [_row(s) for s in a.steps], "notes": [_row(n) for n in a.notes]}
-                   for a in alerts],
+        "alerts": [{**_row(a), "steps": [_row(s) for s in a.steps], "notes": [_row(n) for n in a.notes],
+                    "follow_ups": [_row(f) for f in a.follow_ups]} for a in alerts],
         "summaries": [_row(s) for s in session.scalars(
             select(Summary).where(Summary.resident_id == resident_id).order_by(Summary.day))],
     }
@@ -61,7 +67,7 @@ def export_resident(session: Session, resident_id: int) -> dict:
 
 def erase_resident(session: Session, resident_id: int) -> dict[str, int]:
     counts = {}
-    for name, model in (("alerts", Alert), ("summaries", Summary), ("events", Event), ("devices", Device),
+    for name, model in (("alert follow-ups", AlertFollowUp), ("alerts", Alert), ("summaries", Summary), ("events", Event), ("devices", Device),
                         ("contacts", Assignment)):
         counts[name] = session.execute(delete(model).where(model.resident_id == resident_id)).rowcount
     counts["resident"] = session.execute(delete(Resident).where(Resident.id == resident_id)).rowcount

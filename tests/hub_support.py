@@ -271,8 +271,8 @@ class Gateway:
         self.server.server_close()
 
 
-def sign_in(app, username, password):
-    client = TestClient(app)
+def sign_in(app, username, password, address="testclient"):
+    client = TestClient(app, client=(address, 50000))
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     answer = client.post("/login", data={"username": username, "password": password, "csrf": csrf, "next": "/"},

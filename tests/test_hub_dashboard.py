@@ -2,6 +2,7 @@
 what each caregiver may see (tested on both databases), and the audit log."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,6 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from carehub.app import create_app
+from carehub.config import Settings, SettingsError
+from carehub.login_limit import LoginLimit
 from carehub.models import Alert, AlertStatus, AuditEntry, Event, Resident, Summary
 from hub_support import World, alert_envelope, bearer, csrf_of, database_url, envelope, make_hub, sign_in
 
@@ -50,7 +53,7 @@ def test_signing_in_and_out(world, app):
     assert "알림함" in client.get("/").text
     client.post("/logout", data={"csrf": csrf_of(client)})
     assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
-    assert [a[1] for a in audit_actions(world)] == ["login", "logout"]
+    assert [a[1] for a in audit_actions(world) if not a[1].startswith("view_")] == ["login", "logout"]
 
 
 def test_a_wrong_password_or_unknown_name_is_refused_alike(world, app):
@@ -60,6 +63,44 @@ def test_a_wrong_password_or_unknown_name_is_refused_alike(world, app):
         assert "아이디 또는 비밀번호가 맞지 않습니다" in answer.text
         assert client.get("/", follow_redirects=False).status_code == 303
     assert [a[1] for a in audit_actions(world)] == ["login_failed", "login_failed"]
+
+
+def test_wrong_passwords_for_one_account_lock_it_for_a_while(world, app):
+    for _ in range(5):
+        assert sign_in(app, "kim", "wrong-password", "10.0.0.1")[1].status_code == 401
+    client, answer = sign_in(app, "kim", "kim-pass-123", "10.0.0.2")  # the right one, from elsewhere
+    assert answer.status_code == 429 and "로그인 시도가 너무 많습니다. 15분 뒤에 다시 시도해 주세요." in answer.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert sign_in(app, "park", "park-pass-123", "10.0.0.1")[1].status_code == 303, "other accounts are not locked"
+    world.hub.clock.advance(minutes=10)
+    assert "5분 뒤에" in sign_in(app, "kim", "kim-pass-123")[1].text
+    world.hub.clock.advance(minutes=5)
+    assert sign_in(app, "kim", "kim-pass-123")[1].status_code == 303
+    assert ("system", "login_throttled") in [a[:2] for a in audit_actions(world)]
+    with world.hub.sessions() as s:
+        details = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "login_throttled")).all()
+    assert details == ["kim · 10.0.0.2", "kim · testclient"]
+
+
+def test_a_success_clears_the_accounts_count(world, app):
+    for _ in range(4):
+        sign_in(app, "kim", "wrong-password")
+    assert sign_in(app, "kim", "kim-pass-123")[1].status_code == 303
+    for _ in range(4):
+        sign_in(app, "kim", "wrong-password")
+    assert sign_in(app, "kim", "kim-pass-123")[1].status_code == 303
+
+
+def test_one_address_guessing_many_accounts_is_stopped(tmp_path):
+    hub = make_hub(database_url("sqlite", tmp_path), login_limit=LoginLimit(per_account=5, per_address=8))
+    World(hub)
+    app = create_app(hub)
+    for i in range(8):
+        assert sign_in(app, f"user{i}", "guess-123", "10.9.9.9")[1].status_code == 401
+    answer = sign_in(app, "park", "park-pass-123", "10.9.9.9")[1]
+    assert answer.status_code == 429 and "로그인 시도가 너무 많습니다" in answer.text
+    assert sign_in(app, "park", "park-pass-123", "10.0.0.7")[1].status_code == 303
+    hub.engine.dispose()
 
 
 def test_login_needs_its_csrf_token(app):
@@ -253,3 +294,42 @@ def test_adherence_counts_taken_against_missed_only(world, app):
     page = client.get(f"/residents/{world.soonja.id}").text
     assert re.findall(r"<title>[0-9-]+: (\d+)%</title>", page) == ["50"]
     assert "복용과 누락만 셉니다" in page
+
+
+def test_every_view_of_people_s_data_is_audited_and_the_admin_reads_it(world, app):
+    post_alert(app, world.speaker_token)
+    [alert_id] = alert_ids(world, world.soonja)
+    kim, _ = sign_in(app, "kim", "kim-pass-123")
+    kim.get("/")
+    kim.get("/?level=urgent")
+    kim.get("/residents")
+    kim.get(f"/residents/{world.soonja.id}")
+    kim.get(f"/alerts/{alert_id}")
+    kim.get("/inbox/rows")
+    assert kim.get("/admin/audit").status_code == 403
+    with world.hub.sessions() as s:
+        seen = [(e.action, e.target, e.detail) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.username == "kim").order_by(AuditEntry.id))]
+    assert seen[1:] == [("view_inbox", "inbox", str(alert_id)), ("view_inbox", "inbox:urgent", ""),
+                        ("view_residents", "residents", str(world.soonja.id)),
+                        ("view_resident", f"resident:{world.soonja.id}", ""), ("view_alert", f"alert:{alert_id}", "")]
+
+    admin, _ = sign_in(app, "admin", "admin-pass-1")
+    admin.get("/admin")
+    admin.get(f"/admin/residents/{world.soonja.id}/export")
+    page = admin.get("/admin/audit?username=kim").text
+    rows = re.findall(r'<tr data-action="([a-z_]+)">', page)
+    assert rows == ["view_alert", "view_resident", "view_residents", "view_inbox", "view_inbox", "login"]
+    assert "주민 목록 열람" in page
+    page = admin.get(f"/admin/audit?target=resident:{world.soonja.id}").text
+    assert re.findall(r'<tr data-action="([a-z_]+)">', page) == ["export_resident", "view_resident"]
+    actions = [a[1] for a in audit_actions(world) if a[0] == "admin"]
+    assert actions[-4:] == ["view_admin", "export_resident", "view_audit", "view_audit"]
+
+
+def test_the_login_limit_is_set_from_the_environment():
+    limit = Settings.from_env({"DATABASE_URL": "sqlite://", "CAREHUB_LOGIN_FAILURES_PER_ACCOUNT": "3",
+                               "CAREHUB_LOGIN_WINDOW_MIN": "60"}).login_limit
+    assert limit == LoginLimit(per_account=3, per_address=20, window=dt.timedelta(minutes=60))
+    with pytest.raises(SettingsError, match="CAREHUB_LOGIN_WINDOW_MIN='soon': expected a number"):
+        Settings.from_env({"DATABASE_URL": "sqlite://", "CAREHUB_LOGIN_WINDOW_MIN": "soon"})
