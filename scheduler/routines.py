@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Protocol, Sequence
 
+from emergency.desk import Desk, Trigger
 from emergency.levels import AlertLevel
 from speaker_app.config import Config, MedicationConfig
+from speaker_app.dialog import DialogReply
 from speaker_app.conversation import Conversation, Exchange
+from speaker_app.dialog import CHECKIN_OPENING, NEW_SESSION, DialogUnavailable, medication_opening
+from speaker_app.voice import MAX_LOUDER
 from speaker_app.understanding import Understanding
 
 from .clock import Clock
@@ -27,8 +31,11 @@ CHECKIN_TOPICS = {
     "mood_good": "mood", "mood_bad": "mood", "lonely": "mood", "health_complaint": "pain",
 }
 NEGATIVE_SIGNALS = ("mood_bad", "lonely", "health_complaint")
-# Answers to "did you take your medicine?": in Korean one "먹었어요" says both "I ate" and "I took it".
-DOSE_TAKEN = ("medication_taken", "affirm", "meal_done")
+MOODS = {"mood_good": "good", "mood_bad": "bad", "lonely": "bad"}  # the hub's words for the check-in's mood
+# What the dialogue's medication payload may say, and whether the dose is then asked about again.
+# stopped / interrupted (a call for help came first) end the asking, not the dose: unconfirmed, it is
+# still missed at its window's end.
+DOSE_ASKED_AGAIN = {"taken": False, "not_yet": True, "snoozed": True, "stopped": False, "interrupted": False}
 MAX_EXCHANGES = 8  # a routine's conversation never runs on for ever
 
 
@@ -52,26 +59,30 @@ class RoutineContext:
     later: Callable[[datetime, tuple[str, ...], Callable[[], None]], None]
     timeline: Callable[[dict], None] = lambda entry: None
     started_at: datetime | None = None
+    # Every alert goes through the emergency desk (emergency/desk.py), the voice's and the routines' alike.
+    desk: Desk = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.desk = Desk(self.config.emergency, self.clock.now, self.post, self.resident.say, self.store.alert)
 
     def event(self, kind: str, payload: dict) -> None:
-        envelope = {"id": str(uuid.uuid4()), "type": kind, "occurred_at": self.clock.now().isoformat(),
-                    "payload": payload}
+        self.post({"id": str(uuid.uuid4()), "type": kind, "occurred_at": self.clock.now().isoformat(),
+                   "payload": payload})
+
+    def post(self, envelope: dict) -> None:
         self.send(envelope)
-        self.timeline({"at": envelope["occurred_at"], "event": kind, "payload": payload})
+        self.timeline({"at": envelope["occurred_at"], "event": envelope["type"], "payload": envelope["payload"]})
 
     def alert(self, level: AlertLevel, reason: str, heard: str | None = None) -> None:
-        self.store.alert(self.clock.now(), level.value, reason, heard)
-        self.event("alert", {"level": level.value, "reason": reason, "heard": heard})
+        self.desk.raise_alert(Trigger(level, reason, heard, situation=reason, signal="routine"))
 
     def in_quiet_hours(self, at: datetime) -> bool:
-        start, end = self.config.quiet_hours.start, self.config.quiet_hours.end
-        now = at.strftime("%H:%M")
-        return start <= now or now < end if start > end else start <= now < end
+        return self.config.quiet_hours.covers(at.strftime("%H:%M"))
 
 
-def alert_from_understanding(context: RoutineContext) -> Callable[[Understanding], None]:
-    """The Conversation's alert hook: every alert the dialogue hears goes the one way."""
-    return lambda u: context.alert(u.alert_level, f"heard: {u.intent} ({u.decided_by})", u.text)
+def alert_from_understanding(context: RoutineContext) -> Callable[[Understanding], DialogReply | None]:
+    """The Conversation's hook: the desk sees every understood turn first, and may answer it."""
+    return lambda u: context.desk.take(u, context.conversation.asked)
 
 
 def _asks(texts: Sequence[str], expect: str | None) -> bool:
@@ -82,17 +93,23 @@ def converse(context: RoutineContext, routine: str, opening: str, louder: int = 
     """Opens with a message to the dialogue, then goes on while the speaker asks and the resident answers.
 
     Returns the exchanges the resident answered; fewer than asked when an answer did not come.
+    `louder` steps raise the speaker's voice for everything said in it.
     """
+    try:
+        context.conversation.dialog.send(NEW_SESSION)
+    except DialogUnavailable:
+        pass  # the opening meets the same failure and the resident hears the apology
     reply = context.conversation.respond(opening).reply
     answered: list[Exchange] = []
     for _ in range(MAX_EXCHANGES):
         if not _asks(reply.texts, reply.expect):
             context.resident.say(reply.texts, louder)
-            context.timeline({"at": context.clock.now().isoformat(), "routine": routine, "said": " ".join(reply.texts)})
+            context.timeline({"at": context.clock.now().isoformat(), "routine": routine, "said": " ".join(reply.texts),
+                              "louder": louder})
             break
         answer = context.resident.ask(reply.texts, reply.expect, louder)
         context.timeline({"at": context.clock.now().isoformat(), "routine": routine,
-                          "said": " ".join(reply.texts), "heard": answer})
+                          "said": " ".join(reply.texts), "heard": answer, "louder": louder})
         if answer is None:
             break
         exchange = context.conversation.respond(answer)
@@ -123,7 +140,7 @@ class MorningCall:
     def run(self, attempt: int = 1) -> None:
         c = self.context
         settings = c.config.morning_call
-        answered = converse(c, "morning_call", "/greet", louder=attempt - 1)
+        answered = converse(c, "morning_call", CHECKIN_OPENING, louder=attempt - 1)
         answers = checkin_answers(answered)
         # The dialogue's own record of the check-in, when its form sends one.
         dialogue = next((p["checkin"] for e in answered for p in e.reply.payloads if isinstance(p.get("checkin"), dict)),
@@ -131,7 +148,10 @@ class MorningCall:
         if answered:
             complete = {"sleep", "meal", "mood"} <= answers.keys()
             c.store.checkin(c.clock.now(), answers, complete)
-            c.event("checkin", {"answers": answers, "complete": complete, "attempt": attempt, "dialogue": dialogue})
+            c.event("checkin", {"answers": [{"topic": topic, "answer": a["said"], "intent": a["intent"]}
+                                            for topic, a in answers.items()],
+                                "mood": MOODS.get(answers.get("mood", {}).get("intent")),
+                                "complete": complete, "attempt": attempt, "dialogue": dialogue})
         elif attempt < settings.tries:
             retry_at = c.clock.now() + timedelta(minutes=settings.retry_after_min)
             c.later(retry_at, ("morning_call", str(attempt + 1)), lambda: self.run(attempt + 1))
@@ -140,7 +160,13 @@ class MorningCall:
 
 
 class MedicationReminder:
-    """One dose: ask about it, snooze when asked or unanswered, and call it missed at the window's end."""
+    """One dose, asked about through the dialogue with the medicine's name.
+
+    The dialogue's structured answer decides: taken settles the dose; not yet
+    and snooze ask again after the snooze; no answer asks again a little
+    louder; stop, or a call for help, ends the asking. A dose not taken by
+    the end of its window is missed.
+    """
 
     def __init__(self, context: RoutineContext, medicine: MedicationConfig, due_at: datetime):
         self.context, self.medicine, self.due_at = context, medicine, due_at
@@ -151,36 +177,31 @@ class MedicationReminder:
         c.later(self.due_at + timedelta(minutes=self.medicine.window_min), self._job("dose_close"), self.close)
         self.ask()
 
-    def ask(self) -> None:
+    def ask(self, louder: int = 0) -> None:
         c = self.context
         if c.store.dose_status(self.medicine.name, self.due_at) != "pending":
             return
-        question = f"{c.config.resident.honorific}, {self.medicine.name} 드셨어요?"
-        answer = c.resident.ask((question,), "yes_no")
-        c.timeline({"at": c.clock.now().isoformat(), "routine": "medication", "said": question, "heard": answer})
-        intent = None
-        if answer is not None:
-            understanding = c.conversation.understander.understand(answer)
-            intent = understanding.intent
-            c.store.turn(c.clock.now(), answer, intent, understanding.alert_level.value, "medication")
-            if understanding.alert_level is not AlertLevel.NONE:
-                c.conversation.on_alert(understanding)
-        if intent in DOSE_TAKEN:
-            c.store.dose_settled(self.medicine.name, self.due_at, "taken", c.clock.now())
-            c.resident.say(("잘하셨어요.",))
+        answered = converse(c, "medication", medication_opening(self.medicine.name), louder)
+        status = next((p["medication"].get("status") for e in answered for p in e.reply.payloads
+                       if isinstance(p.get("medication"), dict)), None)
+        if status is not None:
             c.event("medication", {"medicine": self.medicine.name, "due_at": self.due_at.isoformat(),
-                                   "status": "taken"})
+                                   "status": status})
+        if status is not None and not DOSE_ASKED_AGAIN.get(status, True):
+            c.store.dose_settled(self.medicine.name, self.due_at, status, c.clock.now())
             return
         again = c.clock.now() + timedelta(minutes=self.medicine.snooze_min)
         if again < self.due_at + timedelta(minutes=self.medicine.window_min) and not c.in_quiet_hours(again):
-            c.later(again, self._job("dose_ask"), self.ask)
+            # Unanswered, the next ask is louder; after "not yet" the resident heard it well enough.
+            next_louder = min(louder + 1, MAX_LOUDER) if status is None else 0
+            c.later(again, self._job("dose_ask", str(next_louder)), lambda: self.ask(next_louder))
 
-    def _job(self, kind: str) -> tuple[str, ...]:
-        return (kind, self.medicine.name, self.due_at.isoformat())
+    def _job(self, kind: str, *more: str) -> tuple[str, ...]:
+        return (kind, self.medicine.name, self.due_at.isoformat(), *more)
 
     def close(self) -> None:
         c = self.context
-        if c.store.dose_status(self.medicine.name, self.due_at) == "pending":
+        if c.store.dose_status(self.medicine.name, self.due_at) in ("pending", "stopped", "interrupted"):
             c.store.dose_settled(self.medicine.name, self.due_at, "missed", c.clock.now())
             c.event("medication", {"medicine": self.medicine.name, "due_at": self.due_at.isoformat(),
                                    "status": "missed"})
@@ -209,6 +230,19 @@ class InactivityWatchdog:
         if level.rank > self.raised.rank:
             c.alert(level, f"no conversation for {quiet_h:.1f} hours (last: {last:%m-%d %H:%M})")
         self.raised = level  # back to none once the resident talks again
+
+
+class TranscriptRetention:
+    """Once a day, forgets what was said before `routines.transcript_days` ago; what it meant stays."""
+
+    TIME = "03:00"  # asleep and quiet: nothing else runs then
+
+    def __init__(self, context: RoutineContext):
+        self.context = context
+
+    def run(self) -> None:
+        c = self.context
+        c.store.forget_transcripts_before(c.clock.now() - timedelta(days=c.config.routines.transcript_days))
 
 
 class EveningSummary:
@@ -242,6 +276,6 @@ class EveningSummary:
             f"알림 {len(alerts)}건." if alerts else "",
         ]))
         c.store.summary(data["day"], text, data)
-        c.event("summary", {"text": text, **data})
+        c.event("summary", {"date": data["day"], "text": text, "data": data})
         if len(negative) >= c.config.routines.negative_per_week:
             c.alert(AlertLevel.NOTICE, f"{len(negative)} negative remarks in 7 days", " / ".join(negative))

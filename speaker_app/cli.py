@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -16,13 +19,14 @@ from typing import Callable, Iterable, Sequence
 from emergency.distress_phrases import DISTRESS_PHRASES
 from emergency.outbox import Event, Outbox, OutboxFull, outbox_report
 from emergency.sender import Hub, Sender, SendLoop
+from emergency.acknowledgement import HubAlerts
+from emergency.desk import Desk
 from emergency.levels import AlertLevel
-from wakeword.detection import DISTRESS, WAKE, Detectors
+from wakeword.detection import DISTRESS, SPOTTER, TEMPLATE, WAKE, Detectors
 from wakeword.enrolment import EnrolmentError, EnrolmentStore, check_take, level_dbfs
 from wakeword.selftest import report as selftest_report
 from wakeword.selftest import selftest
 from wakeword.spotter import PhraseSpotter
-from wakeword.templates import TemplateDetector
 
 from .answers import EXPECTED_ANSWERS
 from .audio import (AudioClip, AudioError, DeviceSink, DeviceSource, MicGate, SilentSink, WavFileSink,
@@ -32,7 +36,6 @@ from .conversation import Conversation
 from .dialog import DialogUnavailable, RasaDialog
 from .dialogue_setup import SetupError
 from .recogniser import VoskRecogniser, resolve_model_dir
-from .understanding import Understanding
 from .vad import Segmenter, Silence, SpeechSegment
 from .vocabulary import ModelError, SegmentationError
 from .voice import Voice
@@ -45,9 +48,10 @@ def say_to_person(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def log_alert(understanding: Understanding) -> None:
-    # The outbox to the care hub is its own issue; until then the alert is at least never silent.
-    say_to_person(f"[alert:{understanding.alert_level.value}] {understanding.intent}: {understanding.text}")
+def show_alert(envelope: dict) -> None:
+    """A console's alert when no hub is configured: at least never silent."""
+    payload = envelope["payload"]
+    say_to_person(f"[alert:{payload['level']}] {payload['reason']}: {payload.get('transcript') or ''}")
 
 
 class Speaker:
@@ -57,7 +61,7 @@ class Speaker:
         self.config = config
         self.dialog = RasaDialog(config.dialog.url, sender or config.resident.id, config.dialog.timeout_s,
                                  honorific=config.resident.honorific)
-        self.conversation = Conversation(self.dialog, config.dialog.min_confidence, on_alert=log_alert)
+        self.conversation = Conversation(self.dialog, config.dialog.min_confidence)
         self._recogniser = recogniser  # loaded on first use: the typed console needs none
 
     @property
@@ -76,12 +80,12 @@ class Speaker:
 
     def detectors(self) -> Detectors:
         store = EnrolmentStore(Path(self.config.enrolment.folder))
-        templates, kinds = store.templates()
-        thresholds = {name: self.config.enrolment.distress_threshold if kind == DISTRESS
-                      else self.config.enrolment.wake_threshold for name, kind in kinds.items()}
+        enrolment, emergency = self.config.enrolment, self.config.emergency
+        templates, kinds = store.detector({WAKE: enrolment.wake_margin, DISTRESS: enrolment.distress_margin})
         return Detectors(PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
                          PhraseSpotter(self.recogniser, DISTRESS_PHRASES, PhraseSpotter.DISTRESS_FILLERS),
-                         TemplateDetector(templates, thresholds) if templates else None, kinds)
+                         templates, kinds, {SPOTTER: emergency.spotter_strong_above,
+                                            TEMPLATE: emergency.template_strong_above})
 
     def voice_loop(self, speaker: ReplySpeaker, voice: Voice, **hooks) -> VoiceLoop:
         acknowledgement = voice.synthesise("네") if self.config.wake.acknowledgement == "voice" else chime()
@@ -106,8 +110,6 @@ def cmd_run(args) -> int:
     source = DeviceSource(config.audio.input_device, config.audio.frame_ms, gate=gate)
     replies = ReplySpeaker(voice, DeviceSink(config.audio.output_device), gate, show=lambda t: say_to_person(f"안부: {t}"))
     prompts: queue.Queue = queue.Queue()
-    loop = speaker.voice_loop(replies, voice, on_heard=lambda transcript: say_to_person(f"들음: {transcript.text}"),
-                              prompts=prompts)
     store_path = Path(config.routines.store).expanduser()
     clock = SystemClock(config.resident.timezone)
     outbox, sending = open_outbox(config, clock)
@@ -116,6 +118,11 @@ def cmd_run(args) -> int:
                              later=lambda at, job, run: None, timeline=lambda entry: None)
     context.started_at = context.clock.now()
     speaker.conversation.on_alert = alert_from_understanding(context)
+    context.desk.acks = hub_alerts(config)
+    # The desk hears every segment's words first, so a call for help cuts into a routine's question.
+    loop = speaker.voice_loop(replies, voice, on_heard=lambda transcript: say_to_person(f"들음: {transcript.text}"),
+                              prompts=prompts, desk=context.desk)
+    watching = start_watch(context.desk)
     routines = LiveRoutines(context, store_path.parent / "jobs.db")
     routines.start()
     say_to_person(f"listening; say '{config.wake.phrase}' to wake the speaker (Ctrl-C stops)")
@@ -130,24 +137,74 @@ def cmd_run(args) -> int:
             if turn.exchange is not None and turn.exchange.error:
                 say_to_person(f"(dialogue: {turn.exchange.error})")
     finally:
+        watching.set()
         routines.stop()
         if sending is not None:
             sending.stop()
     return 0
 
 
+def start_watch(desk: Desk) -> threading.Event:
+    """The desk's watch on a thread of its own: unanswered questions, acknowledgements, the 119 guidance."""
+    stopping = threading.Event()
+    threading.Thread(target=desk.watch, args=(stopping,), name="emergency-watch", daemon=True).start()
+    return stopping
+
+
+def hub_of(config: Config) -> Hub | None:
+    return Hub(config.hub.url, config.hub.token, config.hub.timeout_s) if config.hub.url else None
+
+
+def hub_alerts(config: Config) -> HubAlerts | None:
+    """Where the desk asks whether someone has taken its alert in hand; None without a hub."""
+    import requests
+
+    hub = hub_of(config)
+    return HubAlerts(hub, requests.Session()) if hub else None
+
+
+def console_alerts(config: Config) -> tuple[Callable[[dict], None], Callable[[], None]]:
+    """Where chat's and listen's alerts go: through the outbox when a hub is configured, else to stderr.
+
+    Returns the poster and what to call at the end: a short wait for the outbox to drain (what
+    is left waits on disk for the next run).
+    """
+    from scheduler.clock import SystemClock
+
+    if not config.hub.url:
+        return show_alert, lambda: None
+    outbox, sending = open_outbox(config, SystemClock(config.resident.timezone))
+
+    def done() -> None:
+        deadline = time.monotonic() + config.hub.timeout_s
+        while outbox.status().waiting_count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sending.stop()
+
+    return (lambda envelope: deliver(outbox, sending, envelope)), done
+
+
+def console_desk(config: Config, conversation: Conversation, post: Callable[[dict], None],
+                 say: Callable[[str], None]) -> Desk:
+    """The live speaker's triage for a console (chat, listen): the desk sees each turn first."""
+    from scheduler.clock import SystemClock
+
+    desk = Desk(config.emergency, SystemClock(config.resident.timezone).now, post,
+                lambda texts: [say(text) for text in texts], acks=hub_alerts(config))
+    conversation.on_alert = lambda u: desk.take(u, conversation.asked)
+    return desk
+
+
 def open_outbox(config: Config, clock) -> tuple[Outbox, SendLoop | None]:
     """The durable outbox, and a sender thread when a hub is configured."""
-    import threading
-
     import requests
 
     outbox = Outbox(Path(config.hub.outbox).expanduser(), clock.now)
-    if not config.hub.url:
+    hub = hub_of(config)
+    if hub is None:
         say_to_person(f"no hub configured (hub.url): events wait in {config.hub.outbox}")
         return outbox, None
-    loop = SendLoop(Sender(outbox, Hub(config.hub.url, config.hub.token, config.hub.timeout_s), requests.Session()),
-                    clock.now)
+    loop = SendLoop(Sender(outbox, hub, requests.Session()), clock.now)
     threading.Thread(target=loop.run, name="outbox-sender", daemon=True).start()
     return outbox, loop
 
@@ -187,8 +244,17 @@ def print_flushed(line: str) -> None:
 
 
 def cmd_chat(args) -> int:
-    speaker = Speaker(load_config(args.config))
-    converse(speaker.conversation, _typed_lines(), show=print, voice=speaker.voice() if args.out else None, out=args.out)
+    config = load_config(args.config)
+    speaker = Speaker(config)
+    post, done = console_alerts(config)
+    desk = console_desk(config, speaker.conversation, post, say=lambda text: print(f"안부: {text}"))
+    watching = start_watch(desk)
+    try:
+        converse(speaker.conversation, _typed_lines(), show=print, voice=speaker.voice() if args.out else None,
+                 out=args.out)
+    finally:
+        watching.set()
+        done()
     return 0
 
 
@@ -223,13 +289,18 @@ def cmd_listen(args) -> int:
 def listen(config: Config, files: Sequence[Path], require_wake: bool, out: Path | None = None) -> Iterable[dict]:
     base = Speaker(config)
     voice = base.voice()
-    for path in files:
-        source = WavFileSource(path, config.audio.frame_ms)
-        # Each file is its own conversation, so results do not depend on the order of files.
-        speaker = Speaker(config, f"{config.resident.id}:listen:{uuid.uuid4().hex[:8]}", base.recogniser)
-        sink = WavFileSink(out, prefix=Path(path).stem) if out else SilentSink()
-        loop = speaker.voice_loop(ReplySpeaker(voice, sink, MicGate()), voice)
-        yield turn_record(path, list(loop.turns(source.frames(), awake=not require_wake)))
+    post, done = console_alerts(config)
+    try:
+        for path in files:
+            source = WavFileSource(path, config.audio.frame_ms)
+            # Each file is its own conversation (and its own desk), so results do not depend on the order of files.
+            speaker = Speaker(config, f"{config.resident.id}:listen:{uuid.uuid4().hex[:8]}", base.recogniser)
+            desk = console_desk(config, speaker.conversation, post, say_to_person)
+            sink = WavFileSink(out, prefix=Path(path).stem) if out else SilentSink()
+            loop = speaker.voice_loop(ReplySpeaker(voice, sink, MicGate()), voice, desk=desk)
+            yield turn_record(path, list(loop.turns(source.frames(), awake=not require_wake)))
+    finally:
+        done()
 
 
 def turn_record(path: Path, turns: list[Turn]) -> dict:
@@ -353,9 +424,15 @@ def cmd_simulate_day(args) -> int:
     config = load_config(args.config)
     scenario = load_scenario(args.script, config.resident.timezone)
     speaker = Speaker(config, sender=f"{config.resident.id}:simulated:{uuid.uuid4().hex[:8]}")
+    ears = None
+    if scenario.has_recordings:  # the Vosk model and the detectors load only for a day that needs them
+        from scheduler.recorded import VoicePath
+
+        loop = speaker.voice_loop(ReplySpeaker(None, SilentSink(), MicGate()), speaker.voice())
+        ears = VoicePath(loop, config.audio.frame_ms)
     with tempfile.TemporaryDirectory(prefix="anbu-day-") as folder:
         store = args.store or Path(folder) / "speaker.db"
-        events = simulate_day(config, scenario, speaker.conversation, store)
+        events = simulate_day(config, scenario, speaker.conversation, store, ears=ears)
     say_to_person(f"simulated {scenario.day}: {len(events)} events for the hub "
                   f"({', '.join(sorted({e['type'] for e in events}))})")
     return 0
@@ -396,7 +473,14 @@ def port_of(url: str) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    return run_demo(load_config(args.config), args.out, args.speech)
+    wait = not args.no_wait and sys.stdin.isatty()
+    return run_demo(load_config(args.config), args.out, args.speech, wait=wait)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    # SIGTERM (kill, systemd) would end Python at once, leaving the Rasa servers a `with` started
+    # running; as an exception it unwinds like Ctrl-C, and every `with` stops what it started.
+    raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -437,11 +521,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     doctor.add_argument("--seconds", type=float, default=1.0, help="how long to record the room for the input level")
     command("setup", cmd_setup, "make the Rasa venv and train the dialogue model (cached)")
     command("dialogue", cmd_dialogue, "run the Rasa server in the foreground")
-    demo = command("demo", cmd_demo, "a scripted check-in, then the real recordings through the voice loop")
-    demo.add_argument("--out", type=Path, default=Path("build/demo"), help="where the spoken replies go")
+    demo = command("demo", cmd_demo, "a whole simulated day with a care hub, the dialogue and the audio path")
+    demo.add_argument("--out", type=Path, default=Path("build/demo"),
+                      help="the day's hub database, outbox, store, timeline and spoken replies")
+    demo.add_argument("--no-wait", action="store_true", help="stop the hub at the end instead of serving the "
+                                                             "dashboard until Ctrl-C (the default without a terminal)")
     demo.add_argument("--speech", type=Path, default=Path("../shared/speech"), help="real Korean recordings")
 
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return args.handler(args)
     except FAILURES as error:

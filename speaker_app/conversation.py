@@ -42,10 +42,13 @@ class Exchange:
 
 class Conversation:
     def __init__(self, dialog: DialogueServer, min_confidence: float,
-                 on_alert: Callable[[Understanding], None] = lambda u: None):
+                 on_alert: Callable[[Understanding], DialogReply | None] = lambda u: None):
         self.dialog = dialog
         self.understander = Understander(dialog, min_confidence)
+        # The emergency desk (emergency/desk.py): it sees every understood turn first, alert or not
+        # (a yes to its question, "잘못 말했어" after an alert), and a reply it gives answers the turn.
         self.on_alert = on_alert
+        self.asked: str | None = None  # the speaker's last question: an alert's context
 
     def respond(self, text: str, decided: Understanding | None = None) -> Exchange:
         """`decided` is given when a detector already knows what was meant (a plea heard in the audio)."""
@@ -54,11 +57,19 @@ class Conversation:
         try:
             understanding = decided or self.understander.understand(text)
         except DialogUnavailable as error:
-            return Exchange(None, DialogReply((APOLOGY,)), str(error), timings)
+            # The desk reads some words by its own rules (a groan, a no to its question, "잘못 말했어"),
+            # so it still gets the turn; only what it does not take gets the apology.
+            unknown = Understanding(text, "out_of_scope", 0.0, AlertLevel.NONE, "low_confidence")
+            taken = self.on_alert(unknown)
+            if taken is not None:
+                self._spoke(taken)
+            return Exchange(unknown if taken else None, taken or DialogReply((APOLOGY,)), str(error), timings)
         finally:
             timings["nlu_ms"] = _ms_since(started)
-        if understanding.alert_level is not AlertLevel.NONE:
-            self.on_alert(understanding)
+        taken = self.on_alert(understanding)
+        if taken is not None:
+            self._spoke(taken)
+            return Exchange(understanding, taken, None, timings)
         # When the rules or the confidence cut-off overrode the classifier, the
         # dialogue is told the decided intent directly (Rasa's "/intent" form),
         # so that what it answers follows the same decision.
@@ -71,7 +82,11 @@ class Conversation:
             helping = understanding.alert_level is AlertLevel.EMERGENCY
             reply, error = DialogReply((HELP_WITHOUT_DIALOGUE if helping else APOLOGY,)), str(failure)
         timings["dialog_ms"] = _ms_since(started)
+        self._spoke(reply)
         return Exchange(understanding, reply, error, timings)
+
+    def _spoke(self, reply: DialogReply) -> None:
+        self.asked = " ".join(reply.texts) if reply.asks else None
 
 
 def _ms_since(started: float) -> float:

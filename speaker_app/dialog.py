@@ -19,6 +19,17 @@ from dataclasses import dataclass
 import requests
 
 
+# The openings the speaker sends on its own (dialogs/README.md, "What the speaker sends").
+CHECKIN_OPENING = "/greet"
+# Rasa's built-in session start: the dialogue forgets a question left unanswered
+# (a form still active), so an opening that follows is not taken as its answer.
+NEW_SESSION = "/session_start"
+
+
+def medication_opening(medicine: str) -> str:
+    return "/greet" + json.dumps({"medicine": medicine}, ensure_ascii=False)
+
+
 class DialogUnavailable(RuntimeError):
     """The Rasa server did not answer in time, or answered with an error."""
 
@@ -39,6 +50,11 @@ class DialogReply:
         """The kind of short answer the last question asks for, if any."""
         kinds = [p["expect"] for p in self.payloads if isinstance(p.get("expect"), str)]
         return kinds[-1] if kinds else None
+
+    @property
+    def asks(self) -> bool:
+        """Whether the resident is expected to answer: the speaker stays awake for it."""
+        return self.expect is not None or any(t.rstrip().endswith("?") for t in self.texts)
 
 
 class RasaDialog:
@@ -79,8 +95,8 @@ class RasaDialog:
 
     def start_checkin(self) -> DialogReply:
         """The morning check-in (굿모닝 콜): a greeting and its first question."""
-        return self.send("/greet")
+        return self.send(CHECKIN_OPENING)
 
     def remind_medication(self, medicine: str) -> DialogReply:
         """Asks whether `medicine` (as the resident calls it: 혈압약) has been taken."""
-        return self.send("/greet" + json.dumps({"medicine": medicine}, ensure_ascii=False))
+        return self.send(medication_opening(medicine))

@@ -20,16 +20,20 @@ import queue
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from emergency import distress_rules
 from emergency.levels import AlertLevel
 from wakeword.detection import Detection, Detectors, DetectionStream
 
+if TYPE_CHECKING:
+    from emergency.desk import Desk
+
 from .answers import expected_phrases
 from .audio import AudioClip, AudioSink, Frame, MicGate
 from .config import VadConfig
 from .conversation import Conversation, Exchange
+from .dialog import DialogUnavailable
 from .recogniser import RecognitionStream, Recogniser, Transcript
 from .understanding import Understanding
 from .vad import Segmenter, Silence, SpeechFrame, SpeechSegment, SpeechStarted
@@ -49,6 +53,7 @@ class Prompt:
     expect: str | None
     asks: bool
     answer: Future = field(default_factory=Future)  # the transcript, or None for no answer
+    louder: int = 0  # steps above the usual level: a routine trying again after no answer
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ class ReplySpeaker:
                  show: Callable[[str], None] = lambda text: None, clock: Callable[[], float] = time.perf_counter):
         self.voice, self.sink, self.gate, self.show, self.clock = voice, sink, gate, show, clock
 
-    def say(self, texts: Sequence[str]) -> tuple[float | None, float]:
+    def say(self, texts: Sequence[str], louder: int = 0) -> tuple[float | None, float]:
         """Returns the clock time the first sample went to the sink (None if silent) and its synthesis in ms."""
         first_sample, synth_ms = None, 0.0
         for text in texts:
@@ -83,7 +88,7 @@ class ReplySpeaker:
             if self.voice is None:
                 continue
             started = self.clock()
-            for clip in self.voice.sentences(text):
+            for clip in self.voice.sentences(text, louder):
                 if first_sample is None:
                     first_sample = self.clock()
                     synth_ms = (first_sample - started) * 1000
@@ -103,8 +108,10 @@ class VoiceLoop:
                  speaker: ReplySpeaker, acknowledgement: AudioClip, vad: VadConfig, frame_ms: int,
                  clock: Callable[[], float] = time.perf_counter,
                  on_heard: Callable[[Transcript], None] = lambda transcript: None,
-                 prompts: "queue.Queue[Prompt] | None" = None):
+                 prompts: "queue.Queue[Prompt] | None" = None, desk: "Desk | None" = None):
         self.recogniser, self.detectors, self.conversation = recogniser, detectors, conversation
+        # Words the emergency desk wants though nobody woke the speaker (a groan, "잘못 말했어" after an alert).
+        self.desk = desk
         self.on_heard = on_heard  # told of a turn before it is answered, which can take seconds
         self.prompts = prompts if prompts is not None else queue.Queue()
         self.speaker, self.acknowledgement = speaker, acknowledgement
@@ -143,22 +150,32 @@ class VoiceLoop:
             elif isinstance(event, SpeechSegment) and prompt is not None:
                 transcript = asr.finish()
                 self.on_heard(transcript)
-                prompt.answer.set_result(transcript.text)
-                yield Turn(True, transcript, None)
-                awake_since, expect, prompt = None, None, None
+                if distress_rules.check(transcript.text) is None:
+                    prompt.answer.set_result(transcript.text)
+                    yield Turn(True, transcript, None)
+                    awake_since, expect, prompt = None, None, None
+                    continue
+                # A call for help in the middle of a routine is the desk's turn, answered now; the
+                # routine takes its question as unanswered and comes back at its next retry or snooze.
+                prompt.answer.set_result(None)
+                prompt = None
+                exchange = self.conversation.respond(transcript.text)
+                self.speaker.say(exchange.reply.texts)
+                yield Turn(True, transcript, exchange)
+                expect = exchange.reply.expect
+                awake_since = event.start_s + event.audio.seconds if exchange.reply.asks else None
             elif isinstance(event, SpeechSegment):
                 turn = self._finish_segment(event, asr, detection, acked_at)
                 yield turn
                 if turn.exchange is not None:
                     expect = turn.exchange.reply.expect
-                    asks = expect is not None or any(t.rstrip().endswith("?") for t in turn.exchange.reply.texts)
-                    awake_since = event.start_s + event.audio.seconds if asks else None
+                    awake_since = event.start_s + event.audio.seconds if turn.exchange.reply.asks else None
                 elif turn.woke:  # the wake phrase alone: wait for the request
                     awake_since, expect = event.start_s + event.audio.seconds, None
 
     def _speak(self, prompt: Prompt) -> Prompt | None:
         """Says a routine's prompt; returns it when it waits for an answer."""
-        self.speaker.say(prompt.texts)
+        self.speaker.say(prompt.texts, prompt.louder)
         if prompt.asks:
             return prompt
         prompt.answer.set_result(None)
@@ -186,7 +203,7 @@ class VoiceLoop:
             if found.distress is not None:
                 decided = self._plea(text, found)
             elif found.wake is None:
-                if distress_rules.check(text) is None:
+                if not self._for_the_desk(text):
                     return Turn(False, transcript, None, timings_ms=timings)
             else:
                 if acked_at is None:  # heard only once the segment was over
@@ -210,10 +227,23 @@ class VoiceLoop:
         return Turn(True, transcript, exchange, timings_ms=timings)
 
 
-    @staticmethod
-    def _plea(text: str, found: Detection) -> Understanding:
-        """A call for help heard in the audio: an emergency, whatever the transcript says."""
+    def _for_the_desk(self, text: str) -> bool:
+        """A plea in the words, or words the emergency desk is waiting for: no wake word needed."""
+        return distress_rules.check(text) is not None or (self.desk is not None and self.desk.wants(text))
+
+    def _plea(self, text: str, found: Detection) -> Understanding:
+        """A call for help heard in the audio: an emergency, whatever the transcript says.
+
+        When the words say so too (the distress rules, or the classifier), both are named
+        ("rule+spotter"): the desk then acts at once on a hit it would otherwise ask about.
+        """
         hit = found.distress
+        try:
+            heard = self.conversation.understander.understand(text) if text.strip() else None
+        except DialogUnavailable:
+            heard = None
+        if heard is not None and heard.alert_level is AlertLevel.EMERGENCY:
+            return dataclasses.replace(heard, decided_by=f"{heard.decided_by}+{hit.detector}")
         return Understanding(text or hit.phrase, "emergency", hit.strength, AlertLevel.EMERGENCY, hit.detector)
 
 

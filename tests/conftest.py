@@ -75,6 +75,13 @@ def speaker_app(*args: str, stdin: str | None = None, timeout: float = 300) -> s
     return subprocess.run([str(exe), *args], input=stdin, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
+def recording(alerts: list):
+    """A Conversation hook that records the alerts it is shown and leaves every answer to the dialogue."""
+    from emergency.levels import AlertLevel
+
+    return lambda u: alerts.append(u) if u.alert_level is not AlertLevel.NONE else None
+
+
 def espeak(text: str, path: Path, speed: int = 130) -> Path:
     """espeak-ng Korean: it stands for a person speaking, for plumbing and timing only.
 

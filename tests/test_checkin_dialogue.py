@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from conftest import recording
 from emergency.levels import AlertLevel
 from speaker_app.conversation import Conversation
 from speaker_app.dialog import DialogReply, RasaDialog
@@ -30,7 +31,7 @@ class Resident:
     def __init__(self, rasa_url: str, honorific: str | None = None):
         self.dialog = RasaDialog(rasa_url, f"test-{time.time_ns()}", timeout_s=15, honorific=honorific)
         self.alerts = []
-        self.conversation = Conversation(self.dialog, 0.5, on_alert=self.alerts.append)
+        self.conversation = Conversation(self.dialog, 0.5, on_alert=recording(self.alerts))
 
     def says(self, text: str) -> DialogReply:
         exchange = self.conversation.respond(text)

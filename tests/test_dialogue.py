@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from conftest import free_port, speaker_app
+from conftest import free_port, recording, speaker_app
 from emergency.levels import AlertLevel
 from speaker_app.conversation import APOLOGY, HELP_WITHOUT_DIALOGUE, Conversation
 from speaker_app.dialog import RasaDialog
@@ -51,7 +51,7 @@ def test_what_only_sounds_alarming_raises_no_alert(config_file, text):
 def test_the_check_in_goes_question_by_question(rasa_url):
     alerts = []
     dialog = RasaDialog(rasa_url, f"test-{time.time_ns()}", timeout_s=10)
-    conversation = Conversation(dialog, 0.5, on_alert=alerts.append)
+    conversation = Conversation(dialog, 0.5, on_alert=recording(alerts))
     greeting = conversation.respond("안녕하세요")
     assert greeting.error is None
     assert greeting.reply.expect == "sleep"
@@ -64,7 +64,7 @@ def test_the_check_in_goes_question_by_question(rasa_url):
 
 def test_a_plea_is_escalated_and_answered_calmly(rasa_url):
     alerts = []
-    conversation = Conversation(RasaDialog(rasa_url, f"test-{time.time_ns()}", 10), 0.5, on_alert=alerts.append)
+    conversation = Conversation(RasaDialog(rasa_url, f"test-{time.time_ns()}", 10), 0.5, on_alert=recording(alerts))
     exchange = conversation.respond("넘어졌 어 못 일어나 겠어")
     assert exchange.understanding.intent == "emergency"
     assert [a.alert_level for a in alerts] == [AlertLevel.EMERGENCY]
@@ -75,7 +75,7 @@ def test_a_plea_is_escalated_and_answered_calmly(rasa_url):
 def test_a_dead_server_gets_an_apology_and_a_plea_still_gets_help():
     alerts = []
     dead = RasaDialog(f"http://127.0.0.1:{free_port()}", "test", timeout_s=2)
-    conversation = Conversation(dead, 0.5, on_alert=alerts.append)
+    conversation = Conversation(dead, 0.5, on_alert=recording(alerts))
     chat = conversation.respond("오늘 날씨 어때요")
     assert chat.reply.texts == (APOLOGY,)
     assert "not running" in chat.error

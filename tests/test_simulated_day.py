@@ -1,9 +1,12 @@
 """Whole days through the real routines, dialogue (a real Rasa server) and alerts, on a simulated clock."""
+import datetime as dt
 import json
+import uuid
 
 import pytest
 import yaml
 
+from carehub.events import parse_body
 from conftest import ROOT, speaker_app
 
 
@@ -25,19 +28,26 @@ def simulate(config_file, scenario: str) -> list[dict]:
 
 
 def events(timeline: list[dict], kind: str) -> list[dict]:
-    return [entry["payload"] for entry in timeline if entry.get("event") == kind]
+    """The payloads of one kind, each checked against the care hub's own validation of envelopes."""
+    payloads = [entry["payload"] for entry in timeline if entry.get("event") == kind]
+    for payload in payloads:
+        envelope = {"id": str(uuid.uuid4()), "type": kind, "occurred_at": "2026-11-25T10:00:00+09:00",
+                    "payload": payload}
+        parse_body(json.dumps(envelope).encode(), 1, 64_000, dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc))
+    return payloads
 
 
 def test_an_ordinary_good_day(day_config):
     timeline = simulate(day_config, "good-day")
     (checkin,) = events(timeline, "checkin")
     assert checkin["complete"] and checkin["attempt"] == 1
-    assert {a["intent"] for a in checkin["answers"].values()} == {"sleep_good", "meal_done", "mood_good"}
+    assert {a["intent"] for a in checkin["answers"]} == {"sleep_good", "meal_done", "mood_good"}
+    assert checkin["mood"] == "good"
     doses = events(timeline, "medication")
     assert [d["status"] for d in doses] == ["taken", "taken"]
     assert events(timeline, "alert") == []
     (summary,) = events(timeline, "summary")
-    assert summary["doses_taken"] == ["혈압약", "혈압약"] and summary["doses_missed"] == []
+    assert summary["data"]["doses_taken"] == ["혈압약", "혈압약"] and summary["data"]["doses_missed"] == []
     # The routines never overlap: every job starts after the one before it ended.
     times = [entry["at"] for entry in timeline]
     assert times == sorted(times)
@@ -49,7 +59,9 @@ def test_a_morning_call_nobody_answers(day_config):
     assert len(calls) == 3 and all(c["heard"] is None for c in calls)
     assert calls[1]["at"] > calls[0]["at"]
     alerts = events(timeline, "alert")
-    assert alerts[0] == {"level": "urgent", "reason": "morning call unanswered after 3 tries", "heard": None}
+    assert {k: alerts[0][k] for k in ("level", "reason", "transcript")} == \
+        {"level": "urgent", "reason": "morning call unanswered after 3 tries", "transcript": None}
+    assert alerts[0]["context"]["at"].startswith("2026-")  # when the desk raised it, in the alert itself
     assert events(timeline, "checkin") == []
     assert any(a["level"] == "notice" and a["reason"].startswith("no conversation") for a in alerts)
 
@@ -59,10 +71,12 @@ def test_a_missed_dose_and_a_health_complaint(day_config):
     doses = events(timeline, "medication")
     assert [d["status"] for d in doses] == ["taken", "missed"]
     alerts = events(timeline, "alert")
-    assert {"level": "notice", "reason": "dose missed: 혈압약 due 20:00", "heard": None} in alerts
-    assert any(a["heard"] == "머리 가 좀 아파요" and a["level"] == "notice" for a in alerts)
+    assert any((a["level"], a["reason"], a["transcript"]) == ("notice", "dose missed: 혈압약 due 20:00", None)
+               for a in alerts)
+    assert any(a["transcript"] == "머리 가 좀 아파요" and a["level"] == "notice" for a in alerts)
     (summary,) = events(timeline, "summary")
-    assert summary["health_complaints"] == ["머리 가 좀 아파요"]
+    assert summary["data"]["health_complaints"] == ["머리 가 좀 아파요"]
+    assert summary["data"]["doses_missed"] == ["혈압약 20:00"]  # the summary comes after the dose's window
     # Asked again after "not yet", but never in quiet hours (from 21:30).
     asks = [e["at"][11:16] for e in timeline if e.get("routine") == "medication"]
     assert len(asks) > 2 and all(not ("21:30" <= at or at < "07:00") for at in asks)

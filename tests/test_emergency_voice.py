@@ -1,0 +1,158 @@
+"""The desk in the speaker's turns: the voice loop hands it the turn first, and a call for help cuts into a routine.
+
+espeak-ng speech stands for the resident's voice so that the real VAD cuts
+real segments; what the resident said is written by a scripted recogniser
+(the text side), since no test may rest on recognising espeak-ng audio.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import espeak, free_port
+from emergency.desk import ASK_FIRST, CALLING_HELP, CANCEL_NOTED, Desk
+from hub_support import FakeClock
+from scheduler.routines import MorningCall, RoutineContext, alert_from_understanding
+from scheduler.store import Store
+from speaker_app.audio import AudioClip, MicGate, SilentSink, chime, read_wav, split_frames
+from speaker_app.config import EmergencyConfig, VadConfig, parse_config
+from speaker_app.conversation import Conversation
+from speaker_app.dialog import RasaDialog
+from speaker_app.recogniser import Transcript
+from speaker_app.voice_loop import Prompt, ReplySpeaker, VoiceLoop
+from wakeword.detection import Detectors
+
+
+def silence(seconds: float) -> AudioClip:
+    return AudioClip(bytes(int(seconds * 16000) * 2))
+
+
+@dataclass
+class ScriptedStream:
+    text: str
+
+    def accept(self, pcm: bytes) -> str | None:
+        return None
+
+    def finish(self) -> Transcript:
+        return Transcript(self.text)
+
+
+class ScriptedRecogniser:
+    """What the resident said in each segment, in order: the recogniser's half of a turn, as text."""
+
+    def __init__(self, *texts: str):
+        self.texts = list(texts)
+
+    def stream(self, phrases=()) -> ScriptedStream:
+        return ScriptedStream(self.texts.pop(0))
+
+
+class NothingSpotted:
+    """Detectors that hear no wake word and no plea: these turns reach the desk by their words alone."""
+
+    def stream(self):
+        return self
+
+    def accept(self, pcm: bytes) -> bool:
+        return False
+
+    def finish(self):
+        return None
+
+
+class Speaker:
+    def __init__(self, dialogue_url: str, *texts: str):
+        self.clock = FakeClock(dt.datetime.now(dt.timezone.utc))
+        self.sent: list[dict] = []
+        self.said: list[str] = []
+        self.desk = Desk(EmergencyConfig(), self.clock.now, self.sent.append, self.said.extend)
+        dialog = RasaDialog(dialogue_url, f"desk-test-{time.time_ns()}", 10)
+        self.conversation = Conversation(dialog, 0.5)
+        self.conversation.on_alert = lambda u: self.desk.take(u, self.conversation.asked)
+        self.loop = VoiceLoop(ScriptedRecogniser(*texts), Detectors(NothingSpotted()), self.conversation,
+                              ReplySpeaker(None, SilentSink(), MicGate(), show=self.said.append), chime(),
+                              VadConfig(no_answer_s=3.0), 30, desk=self.desk)
+
+
+@pytest.fixture(scope="module")
+def voice(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("voice")
+    return lambda text: read_wav(espeak(text, folder / f"{abs(hash(text))}.wav"))
+
+
+def test_a_call_for_help_during_a_routine_question_is_the_desks_turn(voice):
+    """A dose reminder is waiting for its answer; the resident calls for help instead."""
+    speaker = Speaker(f"http://127.0.0.1:{free_port()}", "살려 주세요")  # no dialogue needed: the rules decide
+    question = Prompt(("어르신, 혈압약 드셨어요?",), "yes_no", asks=True)
+    speaker.loop.prompts.put(question)
+    turns = list(speaker.loop.turns(split_frames(silence(0.5) + voice("살려 주세요") + silence(1.0), 30)))
+    assert speaker.said == ["어르신, 혈압약 드셨어요?", CALLING_HELP]
+    assert question.answer.result(timeout=0) is None  # the routine takes it as unanswered and comes back later
+    (alert,) = speaker.sent
+    assert alert["payload"]["level"] == "emergency" and alert["payload"]["transcript"] == "살려 주세요"
+    assert [t.exchange.reply.texts for t in turns if t.exchange] == [(CALLING_HELP,)]
+
+
+def test_a_groan_without_the_wake_word_is_asked_about_and_a_yes_escalates(voice, rasa_url):
+    speaker = Speaker(rasa_url, "아이고", "네")
+    audio = voice("아이고") + silence(1.0) + voice("네") + silence(1.0)
+    list(speaker.loop.turns(split_frames(audio, 30)))
+    assert speaker.said == [ASK_FIRST, CALLING_HELP]
+    (alert,) = speaker.sent
+    assert alert["payload"]["transcript"] == "아이고 / 네" and alert["payload"]["context"]["asked"] is None
+
+
+def test_with_the_dialogue_down_a_no_to_the_question_still_counts(voice):
+    speaker = Speaker(f"http://127.0.0.1:{free_port()}", "아이고", "아니요 괜찮아요")
+    audio = voice("아이고") + silence(1.0) + voice("아니요 괜찮아요") + silence(1.0)
+    list(speaker.loop.turns(split_frames(audio, 30)))
+    assert speaker.said[0] == ASK_FIRST
+    assert [a["payload"]["level"] for a in speaker.sent] == ["notice"]
+
+
+def test_after_a_plea_a_cancellation_is_heard_without_the_wake_word(voice):
+    speaker = Speaker(f"http://127.0.0.1:{free_port()}", "살려 주세요", "괜찮아 잘못 말했어", "오늘 날씨 좋네")
+    audio = (voice("살려 주세요") + silence(1.0) + voice("괜찮아 잘못 말했어") + silence(1.0)
+             + voice("오늘 날씨 좋네") + silence(1.0))
+    turns = list(speaker.loop.turns(split_frames(audio, 30)))
+    assert speaker.said == [CALLING_HELP, CANCEL_NOTED]  # the third, everyday, segment wakes nothing
+    plea, cancellation = speaker.sent
+    assert cancellation["payload"]["cancels"] == plea["id"]
+    assert not turns[-1].woke
+
+
+# --- a routine on a real dialogue ----------------------------------------------------------------
+
+class Resident:
+    """The resident at a routine: answers in order, then silence; remembers what the speaker said."""
+
+    def __init__(self, *answers: str):
+        self.answers, self.heard, self.questions = list(answers), [], []
+
+    def say(self, texts, louder: int = 0) -> None:
+        self.heard.extend(texts)
+
+    def ask(self, texts, expect, louder: int = 0):
+        self.heard.extend(texts)
+        self.questions.append(" ".join(texts))
+        return self.answers.pop(0) if self.answers else None
+
+
+def test_a_plea_as_the_answer_to_the_morning_call_ends_it_and_raises_the_alert(rasa_url, tmp_path):
+    clock = FakeClock(dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))))
+    config = parse_config({"dialog": {"url": rasa_url}})
+    conversation = Conversation(RasaDialog(rasa_url, f"desk-morning-{time.time_ns()}", 10), 0.5)
+    resident, sent = Resident("넘어졌 어 못 일어나 겠어", "잘 잤어요"), []
+    context = RoutineContext(config, clock, conversation, resident, Store(tmp_path / "speaker.db"), sent.append,
+                             later=lambda at, job, run: None)
+    conversation.on_alert = alert_from_understanding(context)
+    MorningCall(context).run()
+    assert resident.heard[-1] == CALLING_HELP
+    assert len(resident.questions) == 1  # nothing more was asked after the plea
+    (alert,) = [e["payload"] for e in sent if e["type"] == "alert"]
+    assert alert["level"] == "emergency" and alert["transcript"] == "넘어졌 어 못 일어나 겠어"
+    assert alert["context"]["asked"] == resident.questions[0]  # what the speaker had asked
