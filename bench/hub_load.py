@@ -26,11 +26,9 @@ import datetime as dt
 import json
 import os
 import platform
-import pwd
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from carehub import db  # noqa: E402
 from carehub.models import Device, Resident  # noqa: E402
 from carehub.security import new_token, token_hash  # noqa: E402
+from carehub.throwaway_postgres import ThrowawayPostgres, free_port, postgres_bin  # noqa: E402
 
 CAREHUB = Path(sys.executable).parent / "carehub"
 GOAL_P99_MS = 200.0
@@ -61,44 +60,6 @@ EVENT_MIX = [("activity", 0.70), ("medication", 0.15), ("checkin", 0.07), ("summ
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Postgres:
-    """A throwaway PostgreSQL server on 127.0.0.1, as the `postgres` user when run as root."""
-
-    def __init__(self):
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-        if not found:
-            raise SystemExit("PostgreSQL is not installed (Debian package postgresql)")
-        self.bin = found[-1].parent
-        self.folder = Path(tempfile.mkdtemp(prefix="carehub-bench-pg-"))
-        self.port = free_port()
-        self.user = "postgres" if os.geteuid() == 0 else None
-        if self.user:
-            entry = pwd.getpwnam(self.user)
-            os.chown(self.folder, entry.pw_uid, entry.pw_gid)
-        self._run("initdb", "-D", str(self.folder / "data"), "-U", "carehub", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-w", "-l", str(self.folder / "log"), "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-                  f"-c shared_buffers=512MB", "start")
-        self.url = f"postgresql+psycopg://carehub@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, program: str, *args: str) -> None:
-        command = [str(self.bin / program), *args]
-        if self.user:
-            command = ["runuser", "-u", self.user, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd=self.folder)
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def register(url: str, count: int) -> list[str]:
@@ -371,11 +332,14 @@ def main() -> int:
 
     if args.only != "sqlite":
         steps = [int(n) for n in args.pg_devices.split(",")]
-        server = Postgres()
+        if postgres_bin() is None:
+            raise SystemExit("PostgreSQL is not installed (Debian package postgresql)")
+        # Durability as a district would run it (fsync on); room for every worker's pool.
+        server = ThrowawayPostgres({"max_connections": "300", "shared_buffers": "512MB"}, prefix="carehub-bench-pg-")
         try:
             say(f"[postgresql] registering {max(steps):,} speakers")
-            tokens = register(server.url, max(steps))
-            results += run_backend("postgresql", server.url, args.pg_workers, steps, args.seconds,
+            tokens = register(server.url(), max(steps))
+            results += run_backend("postgresql", server.url(), args.pg_workers, steps, args.seconds,
                                    args.connections, tokens)
         finally:
             server.stop()

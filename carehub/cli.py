@@ -18,6 +18,7 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
@@ -56,47 +57,52 @@ def operator() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+@contextmanager
+def _change(settings: Settings):
+    """The hub, a transaction, and `record(action, target, detail)` to audit what the command did in it."""
+    hub = _open(settings)
+    with hub.sessions() as session, session.begin():
+        yield hub, session, lambda action, target, detail="": audit.record(session, hub.now(), None, action, target,
+                                                                         detail, by=operator())
+
+
 def cmd_init_db(args, settings: Settings) -> None:
     hub = _open(settings)
     print(f"database ready: {hub.engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
 
 
 def cmd_add_user(args, settings: Settings) -> None:
-    hub = _open(settings)
-    with hub.sessions() as session, session.begin():
+    with _change(settings) as (hub, session, record):
         user = people.create_user(session, hub.now(), args.username, args.name or args.username, _password(args),
                                   Role.ADMIN if args.admin else Role.CAREGIVER, args.phone, args.email, args.duty)
-        audit.record(session, hub.now(), None, "add_user", f"user:{user.id}", "carehub add-user", by=operator())
+        record("add_user", f"user:{user.id}", "carehub add-user")
         print(user.id)
 
 
 def cmd_add_resident(args, settings: Settings) -> None:
-    hub = _open(settings)
-    with hub.sessions() as session, session.begin():
+    with _change(settings) as (hub, session, record):
         resident = people.create_resident(session, hub.now(), args.name, args.honorific, args.address,
                                           args.notice_hours, args.urgent_hours)
-        audit.record(session, hub.now(), None, "add_resident", f"resident:{resident.id}", "carehub add-resident", by=operator())
+        record("add_resident", f"resident:{resident.id}", "carehub add-resident")
         print(resident.id)
 
 
 def cmd_assign(args, settings: Settings) -> None:
-    hub = _open(settings)
-    with hub.sessions() as session, session.begin():
+    with _change(settings) as (hub, session, record):
         user = people.find_user(session, args.user)
         resident = people.find_resident(session, args.resident)
         assignment = people.assign(session, resident, user, args.order, args.relation)
-        audit.record(session, hub.now(), None, "assign", f"resident:{resident.id}", f"user:{user.id}", by=operator())
+        record("assign", f"resident:{resident.id}", f"user:{user.id}")
         print(f"{user.username} is contact {assignment.chain_order} of resident {resident.id}", file=sys.stderr)
 
 
 def cmd_add_device(args, settings: Settings) -> None:
-    hub = _open(settings)
     default = settings.speaker_offline_after.total_seconds() / 60 if args.kind == "speaker" else None
-    with hub.sessions() as session, session.begin():
+    with _change(settings) as (hub, session, record):
         resident = people.find_resident(session, args.resident)
         device, token = people.add_device(session, hub.now(), resident, args.kind, args.label,
                                           args.silent_after_min or default)
-        audit.record(session, hub.now(), None, "add_device", f"device:{device.id}", "carehub add-device", by=operator())
+        record("add_device", f"device:{device.id}", "carehub add-device")
     print(f"device {device.id} ({device.kind}) for resident {resident.id}; its token is shown only now:",
           file=sys.stderr)
     print(token)
@@ -119,23 +125,21 @@ def cmd_serve(args, settings: Settings) -> None:
 
 
 def cmd_export_resident(args, settings: Settings) -> None:
-    hub = _open(settings)
-    with hub.sessions() as session, session.begin():
+    with _change(settings) as (hub, session, record):
         people.find_resident(session, args.resident)
         data = retention.export_resident(session, args.resident)
-        audit.record(session, hub.now(), None, "export_resident", f"resident:{args.resident}", "carehub export", by=operator())
+        record("export_resident", f"resident:{args.resident}", "carehub export")
     json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
     print()
 
 
 def cmd_erase_resident(args, settings: Settings) -> None:
-    hub = _open(settings)
-    with hub.sessions() as session, session.begin():
+    with _change(settings) as (hub, session, record):
         resident = people.find_resident(session, args.resident)
         if args.confirm_name != resident.name:
             raise CommandError("--confirm-name must be the resident's name exactly")
         counts = retention.erase_resident(session, args.resident)
-        audit.record(session, hub.now(), None, "erase_resident", f"resident:{args.resident}", json.dumps(counts), by=operator())
+        record("erase_resident", f"resident:{args.resident}", json.dumps(counts))
     print(json.dumps(counts))
 
 

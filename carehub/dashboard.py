@@ -402,6 +402,17 @@ def _admin_action(request: Request, csrf: str, action: str, change) -> Response:
     return back("/admin")
 
 
+# What an admin's form names that is no longer there (another admin removed it meanwhile).
+MISSING = {User: "없는 사용자입니다", Resident: "없는 주민입니다", Assignment: "없는 배정입니다", Device: "없는 기기입니다"}
+
+
+def _existing(session: Session, model, row_id: int):
+    row = session.get(model, row_id)
+    if row is None:
+        raise people.PeopleError(MISSING[model])
+    return row
+
+
 @router.post("/admin/users")
 def admin_add_user(request: Request, csrf: str = Form(""), username: str = Form(""), name: str = Form(""),
                    password: str = Form(""), role: str = Form("caregiver"), phone: str = Form(""),
@@ -419,9 +430,7 @@ def admin_set_active(request: Request, user_id: int, csrf: str = Form(""), activ
     """Someone who leaves the centre keeps their name on what they did, but can no longer sign in
     and is skipped in every contact chain."""
     def change(session, now):
-        target = session.get(User, user_id)
-        if target is None:
-            raise people.PeopleError("없는 사용자입니다")
+        target = _existing(session, User, user_id)
         if target.id == signed_in(request, session)[0].id:
             raise people.PeopleError("자기 자신은 비활성화할 수 없습니다")
         target.active = active == "1"
@@ -442,9 +451,7 @@ def admin_add_resident(request: Request, csrf: str = Form(""), name: str = Form(
 def admin_thresholds(request: Request, resident_id: int, csrf: str = Form(""), notice_hours: float = Form(...),
                      urgent_hours: float = Form(...)):
     def change(session, now):
-        resident = session.get(Resident, resident_id)
-        if resident is None:
-            raise people.PeopleError("없는 주민입니다")
+        resident = _existing(session, Resident, resident_id)
         people.check_thresholds(notice_hours, urgent_hours)
         resident.inactivity_notice_hours, resident.inactivity_urgent_hours = notice_hours, urgent_hours
         return f"resident:{resident.id}", None
@@ -455,9 +462,7 @@ def admin_thresholds(request: Request, resident_id: int, csrf: str = Form(""), n
 def admin_assign(request: Request, csrf: str = Form(""), resident_id: int = Form(...), user_id: int = Form(...),
                  chain_order: int | None = Form(None), relation: str = Form("")):
     def change(session, now):
-        resident, caregiver = session.get(Resident, resident_id), session.get(User, user_id)
-        if resident is None or caregiver is None:
-            raise people.PeopleError("없는 주민 또는 사용자입니다")
+        resident, caregiver = _existing(session, Resident, resident_id), _existing(session, User, user_id)
         people.assign(session, resident, caregiver, chain_order, relation)
         return f"resident:{resident.id}", None
     return _admin_action(request, csrf, "assign", change)
@@ -466,9 +471,7 @@ def admin_assign(request: Request, csrf: str = Form(""), resident_id: int = Form
 @router.post("/admin/assignments/{assignment_id}/delete")
 def admin_unassign(request: Request, assignment_id: int, csrf: str = Form("")):
     def change(session, now):
-        assignment = session.get(Assignment, assignment_id)
-        if assignment is None:
-            raise people.PeopleError("없는 배정입니다")
+        assignment = _existing(session, Assignment, assignment_id)
         session.delete(assignment)
         return f"resident:{assignment.resident_id}", None
     return _admin_action(request, csrf, "unassign", change)
@@ -481,9 +484,7 @@ def admin_add_device(request: Request, csrf: str = Form(""), resident_id: int = 
     hub = request.app.state.hub
 
     def change(session, now):
-        resident = session.get(Resident, resident_id)
-        if resident is None:
-            raise people.PeopleError("없는 주민입니다")
+        resident = _existing(session, Resident, resident_id)
         default = hub.settings.speaker_offline_after.total_seconds() / 60 if kind == "speaker" else None
         device, token = people.add_device(session, now, resident, kind, label, silent_after_minutes or default)
         return f"device:{device.id}", {"new_token": {"device": device, "token": token}}
@@ -493,9 +494,7 @@ def admin_add_device(request: Request, csrf: str = Form(""), resident_id: int = 
 @router.post("/admin/devices/{device_id}/revoke")
 def admin_revoke_device(request: Request, device_id: int, csrf: str = Form("")):
     def change(session, now):
-        device = session.get(Device, device_id)
-        if device is None:
-            raise people.PeopleError("없는 기기입니다")
+        device = _existing(session, Device, device_id)
         device.revoked = True
         return f"device:{device.id}", None
     return _admin_action(request, csrf, "revoke_device", change)
@@ -518,9 +517,7 @@ def admin_export(request: Request, resident_id: int):
 @router.post("/admin/residents/{resident_id}/erase")
 def admin_erase(request: Request, resident_id: int, csrf: str = Form(""), confirm_name: str = Form("")):
     def change(session, now):
-        resident = session.get(Resident, resident_id)
-        if resident is None:
-            raise people.PeopleError("없는 주민입니다")
+        resident = _existing(session, Resident, resident_id)
         if confirm_name.strip() != resident.name:
             raise people.PeopleError("삭제하려면 주민의 이름을 정확히 입력하세요")
         counts = retention.erase_resident(session, resident_id)

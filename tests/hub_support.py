@@ -2,23 +2,18 @@
 migrated databases on it and on SQLite, a clock the test moves, and a hub
 with a few people in it.
 
-The PostgreSQL server is started once per test run from Debian's binaries
-(initdb into a temporary folder, as the `postgres` user when run as root,
-since PostgreSQL refuses to run as root) and stopped at exit.
+The PostgreSQL server (carehub/throwaway_postgres.py) is started once per
+test run and stopped at exit.
 """
 from __future__ import annotations
 
 import atexit
 import datetime as dt
 import functools
-import glob
 import itertools
 import re
 import os
-import pwd
 import shutil
-import socket
-import subprocess
 import tempfile
 import json
 import threading
@@ -35,6 +30,7 @@ from carehub.config import Settings
 from carehub.hub import CareHub
 from carehub.models import Role
 from carehub.notify import Notifier, signature
+from carehub.throwaway_postgres import ThrowawayPostgres, free_port, postgres_bin
 
 # Argon2 is slow on purpose (0.15 s a hash here); the tests' few passwords are hashed once each.
 people.hash_password = functools.lru_cache(maxsize=None)(people.hash_password)
@@ -48,12 +44,6 @@ def missing(reason: str):
     if IN_CI:
         pytest.fail(f"{reason} (CI installs it through scripts/bootstrap.sh)")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FakeClock:
@@ -89,11 +79,6 @@ class RecordingChannel:
         return [m["to"]["name"] for m in self.sent if alert_id in (None, m["alert"]["id"])]
 
 
-def postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
 def _memory_folder() -> str | None:
     """/dev/shm when it has room: each test gets a database of its own, a few MB of small
     files, and on a disk writing and deleting a hundred of them takes a minute."""
@@ -103,36 +88,17 @@ def _memory_folder() -> str | None:
         return None
 
 
-class PostgresServer:
+class PostgresServer(ThrowawayPostgres):
+    """One server for the whole test run, with a fresh database for each test."""
     _shared: "PostgresServer | None" = None
 
     def __init__(self):
-        self.bin = postgres_bin()
-        self.folder = Path(tempfile.mkdtemp(prefix="carehub-pg-", dir=_memory_folder()))
-        self.port = free_port()
-        self.user = None
-        if os.geteuid() == 0:
-            self.user = "postgres"
-            uid = pwd.getpwnam("postgres")
-            os.chown(self.folder, uid.pw_uid, uid.pw_gid)
-        self._run("initdb", "-D", str(self.folder / "data"), "-U", "carehub", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
         # fsync off: a test's database need not survive a power cut, and it saves seconds.
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-w", "-l", str(self.folder / "log"), "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
+        super().__init__({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                          "max_connections": "200"}, folder=_memory_folder())
         atexit.register(self.stop)
         self._count = itertools.count()
         self.template = None
-
-    def _run(self, program: str, *args: str) -> None:
-        command = [str(self.bin / program), *args]
-        if self.user:
-            command = ["runuser", "-u", self.user, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd=self.folder)
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://carehub@127.0.0.1:{self.port}/{database}"
 
     def admin(self, sql: str) -> None:
         engine = db.make_engine(self.url("postgres"))
@@ -151,11 +117,6 @@ class PostgresServer:
         name = f"t{os.getpid()}_{next(self._count)}"
         self.admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         return self.url(name)
-
-    def stop(self) -> None:
-        if self.folder.exists():
-            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
-            shutil.rmtree(self.folder, ignore_errors=True)
 
     @classmethod
     def shared(cls) -> "PostgresServer":
