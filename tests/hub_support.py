@@ -181,6 +181,22 @@ class World:
             self.plug, self.plug_token = people.add_device(s, now, self.soonja, "plug", "전기밥솥")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"], name="world")
+def world_on_both_databases(request, tmp_path):
+    hub = make_hub(database_url(request.param, tmp_path))
+    yield World(hub)
+    hub.engine.dispose()
+
+
+@pytest.fixture(name="client")
+def device_client(world):
+    """A client of the hub's app, for the device API (no one signed in)."""
+    from carehub.app import create_app
+
+    with TestClient(create_app(world.hub)) as c:
+        yield c
+
+
 def envelope(type_: str = "heartbeat", payload: dict | None = None, at: dt.datetime | None = None,
              id_: str | None = None) -> dict:
     import uuid

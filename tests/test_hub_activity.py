@@ -109,6 +109,16 @@ def test_heartbeats_and_summaries_are_not_signs_of_life(setup):
         assert s.get(Device, world.speaker.id).last_life_what == "복약 확인"
 
 
+def test_a_reminder_the_resident_answered_is_a_sign_of_life_and_one_cut_short_is_not(setup):
+    world, post, clock, _ = setup
+    post(world.speaker_token, "medication", {"medicine": "혈압약", "status": "interrupted"})
+    with world.hub.sessions() as s:
+        assert s.get(Device, world.speaker.id).last_life_at is None
+    post(world.speaker_token, "medication", {"medicine": "혈압약", "status": "snoozed"})
+    with world.hub.sessions() as s:
+        assert s.get(Device, world.speaker.id).last_life_what == "복약 알림에 대답"
+
+
 def test_when_every_source_is_silent_the_alert_says_the_state_is_unknown(setup):
     world, post, clock, _ = setup
     post(world.speaker_token, "activity", {"signal": "speech"})

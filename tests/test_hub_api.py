@@ -7,26 +7,12 @@ import threading
 import uuid
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from carehub import alerts
-from carehub.app import create_app
 from carehub.models import Alert, Device, Event, User
-from hub_support import START, World, alert_envelope, bearer, database_url, envelope, make_hub
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request, tmp_path):
-    hub = make_hub(database_url(request.param, tmp_path))
-    yield World(hub)
-    hub.engine.dispose()
-
-
-@pytest.fixture
-def client(world):
-    with TestClient(create_app(world.hub)) as c:
-        yield c
+from hub_support import device_client, world_on_both_databases  # noqa: F401 (fixtures)
+from hub_support import START, alert_envelope, bearer, envelope
 
 
 def count(world, model, *where) -> int:

@@ -7,28 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from carehub import alerts
 from carehub.app import create_app
 from carehub.models import Alert, AlertFollowUp, AlertStatus, AuditEntry, Delivery, Event, User
-from hub_support import START, World, alert_envelope, bearer, csrf_of, database_url, envelope, make_hub, sign_in
+from hub_support import device_client, world_on_both_databases  # noqa: F401 (fixtures)
+from hub_support import START, alert_envelope, bearer, csrf_of, envelope, sign_in
 
 MISTAKE = "괜찮아 잘못 말했어"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request, tmp_path):
-    hub = make_hub(database_url(request.param, tmp_path))
-    yield World(hub)
-    hub.engine.dispose()
-
-
-@pytest.fixture
-def client(world):
-    with TestClient(create_app(world.hub)) as c:
-        yield c
 
 
 def post(client, token, body):
