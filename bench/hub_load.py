@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from carehub import db  # noqa: E402
 from carehub.models import Device, Resident  # noqa: E402
 from carehub.security import new_token, token_hash  # noqa: E402
+from figures import write_figures  # noqa: E402  (bench/, the script's own folder)
 from carehub.throwaway_postgres import ThrowawayPostgres, free_port, postgres_bin  # noqa: E402
 
 CAREHUB = Path(sys.executable).parent / "carehub"
@@ -357,6 +358,11 @@ def main() -> int:
     print(table(results))
     if args.only is None:
         args.report.write_text(report(results, args), encoding="utf-8")
+        write_figures(args.report, {"goal_p99_ms": GOAL_P99_MS, "seconds": args.seconds, "steps": [
+            {"database": r.backend, "workers": r.workers, "speakers": r.devices, "offered_rps": r.target_rps,
+             "served_rps": r.achieved_rps, "requests": r.requests, "p50_ms": r.percentile(50),
+             "p90_ms": r.percentile(90), "p99_ms": r.percentile(99), "max_ms": max(r.latencies_ms, default=None),
+             "errors": sum(r.errors.values()), "holds": r.holds} for r in results]})
         say(f"report: {args.report}")
     return 0
 

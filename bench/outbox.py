@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
 
 from emergency.outbox import Event, Outbox  # noqa: E402
 from emergency.sender import Hub, Sender  # noqa: E402
+from figures import write_figures  # noqa: E402  (bench/, the script's own folder)
 
 HUB_SERVER = ROOT / "tests" / "hub_server.py"
 TOKEN = "bench-device-token"
@@ -225,6 +226,9 @@ def main() -> int:
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(markdown(rows, args, elapsed, (load_start, " ".join(f"{x:.2f}" for x in os.getloadavg()))),
                            encoding="utf-8")
+    write_figures(args.report, {"events": args.events, "runs": args.runs,
+                                "rows": [{"name": r.name, "median": r.median, "unit": r.unit, "detail": r.detail}
+                                         for r in rows]})
     progress(f"report written to {args.report}")
     return 0
 

@@ -72,6 +72,7 @@ from speaker_app.config import EnrolmentConfig, VadConfig, WakeConfig  # noqa: E
 from speaker_app.recogniser import VoskRecogniser, resolve_model_dir  # noqa: E402
 from speaker_app.vad import Segmenter, SpeechSegment  # noqa: E402
 from speaker_app.vocabulary import Vocabulary  # noqa: E402
+from figures import write_figures  # noqa: E402  (bench/, the script's own folder)
 from wakeword.detection import DISTRESS, WAKE, Detectors  # noqa: E402
 from wakeword.enrolment import check_take  # noqa: E402
 from wakeword.features import mfcc  # noqa: E402
@@ -883,6 +884,11 @@ def main() -> int:
     configured = {WAKE: enrolment.wake_threshold, DISTRESS: enrolment.distress_threshold}
     args.out.mkdir(parents=True, exist_ok=True)
     plot(args.out / "spotting.png", [vars(c) for c in curves], configured)
+    write_figures(args.out / "spotting.md", {
+        "negative_hours": neg_hours, "positives": pos_count, "residents": RESIDENTS, "thresholds": THRESHOLDS,
+        "configured": configured, "goals": {kind: {"miss": m, "false_per_hour": f} for kind, (m, f) in GOALS.items()},
+        "curves": [{"label": c.label, "kind": c.kind, "miss": c.miss, "false_per_hour": c.fa_per_h,
+                    "false_on_real_clips": c.fa_real} for c in curves]})
 
     report = write_report(args, curves, configured, results, positives, negatives, neg_hours, real_files,
                           real_segments, real_s, pos_count, pos_s, spots, app, sweep, spellings, template_cpu,

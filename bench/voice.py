@@ -47,6 +47,7 @@ from speaker_app.config import parse_config  # noqa: E402
 from speaker_app.recogniser import VoskRecogniser, resolve_model_dir, transcribe  # noqa: E402
 from speaker_app.transcripts import character_error_rate  # noqa: E402
 from speaker_app.vad import Segmenter, SpeechSegment  # noqa: E402
+from figures import write_figures  # noqa: E402  (bench/, the script's own folder)
 
 TARGET_MS = 800.0
 TARGET_TEXT = "reply should start within 0.8 s of the end of speech (median) on this machine"
@@ -645,6 +646,10 @@ def main(argv=None) -> int:
     print(f"target: {TARGET_TEXT}")
     print(f"        {verdict}")
     write_report(args.report, info, results, verdict, started, elapsed, args, (load_start, load_end))
+    write_figures(args.report, {
+        "target_ms": TARGET_MS, "verdict": verdict, "facts": dict(results.facts), "notes": results.notes,
+        "rows": [{"section": r.section, "name": r.name, "unit": r.unit, "median": r.median, "p90": r.p90,
+                  "n": len(r.values), "note": r.note, "values": r.values} for r in results.ordered()]})
     progress(f"report written to {args.report} ({elapsed:.0f} s in all)")
     return 0
 

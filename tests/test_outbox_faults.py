@@ -11,6 +11,8 @@ An event counts as owed to the hub once put() has returned for it.
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 import random
 import signal
 import subprocess
@@ -22,6 +24,17 @@ from pathlib import Path
 from hub_server import Faults, HubServer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench(name: str):
+    """A module of bench/, a folder of scripts rather than a package."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+write_figures = _bench("figures").write_figures
 PROCESS = ROOT / "tests" / "outbox_sender_process.py"
 
 ROUNDS = 50
@@ -98,6 +111,14 @@ def test_every_event_reaches_the_hub_exactly_once_through_faults_and_kills(tmp_p
           f"{kills} SIGKILLs of the sender in {ROUNDS} rounds ({kills_mid_put} between putting and put); duplicate POSTs {stats['duplicate_posts']}, "
           f"duplicates stored {duplicates}, losses {len(losses)}, stored but never put {len(invented)}")
 
+    if os.environ.get("ANBU_FIGURES_DIR"):  # bench/report.py asks for the figures
+        write_figures(Path(os.environ["ANBU_FIGURES_DIR"]) / "outbox_faults.json", {
+            "seconds": elapsed, "seed": SEED, "rounds": ROUNDS, "owed": len(owed), "stored": stats["stored"],
+            "alerts_stored": alerts_stored, "posts": stats["posts"], "faults": stats["faults"], "kills": kills,
+            "kills_mid_put": kills_mid_put, "duplicate_posts": stats["duplicate_posts"], "duplicates_stored": duplicates,
+            "losses": len(losses), "invented": len(invented), "client_timeout_s": CLIENT_TIMEOUT_S,
+            "fault_rates": {"error": FAULTS.error, "stall": FAULTS.stall, "reset": FAULTS.reset}},
+            command="pytest tests/test_outbox_faults.py")
     assert len(owed) == ROUNDS * EVENTS_PER_ROUND
     assert losses == [] and invented == [] and duplicates == 0
     assert stats["stored"] == len(owed)
