@@ -4,9 +4,18 @@ The Rasa server, and beside it the action server (`rasa run actions`) for the
 custom actions of dialogs/actions/. The action server starts first and the
 Rasa server is pointed at its port with an endpoints file written for this
 run, so that both ports can be chosen freely (tests run on free ports).
+
+The children never outlive the speaker: each runs in its own process group,
+which stop() ends as a whole, and the kernel sends it SIGTERM should the
+process that started it die without stopping it (SIGKILL, a crash). The
+speaker's commands turn SIGTERM into an orderly exit (cli.py), so `with
+RasaProcess(...)` stops both servers whichever way the speaker is ended.
 """
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -18,6 +27,13 @@ import requests
 from .dialogue_setup import DIALOGS, SetupError, progress, rasa_env
 
 ACTIONS = DIALOGS / "actions"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: a forked child should not load libraries
+
+
+def _die_with_parent() -> None:
+    """Runs in the forked child before exec: SIGTERM to it when the thread that started it ends."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class _Child:
@@ -43,8 +59,11 @@ class _Child:
         if _get(f"{self.url}/") is not None:
             raise SetupError(f"something already answers on {self.url}; stop it or choose another port")
         with open(self.log, "wb") as log:
+            # A session of its own: Ctrl-C in a terminal reaches the speaker only, which then
+            # stops the child; and the child's group can be ended as a whole.
             self.process = subprocess.Popen(self.command(), cwd=DIALOGS, env=self.env(), stdout=log,
-                                            stderr=subprocess.STDOUT)
+                                            stderr=subprocess.STDOUT, start_new_session=True,
+                                            preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -58,11 +77,11 @@ class _Child:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            _signal_group(self.process, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                _signal_group(self.process, signal.SIGKILL)
                 self.process.wait()
         self.process = None
 
@@ -155,6 +174,14 @@ class RasaProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    """The child and whatever it started (its process group, made at start)."""
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def free_port(besides: int | None = None) -> int:
