@@ -21,7 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from speaker_app.config import Config
 
 from .clock import SimulatedClock
-from .routines import EveningSummary, InactivityWatchdog, MedicationReminder, MorningCall, RoutineContext
+from .routines import (EveningSummary, InactivityWatchdog, MedicationReminder, MorningCall, RoutineContext,
+                       TranscriptRetention)
 
 
 @dataclass(order=True)
@@ -68,6 +69,8 @@ class Day:
                     self.later(at, ("dose", medicine.name), MedicationReminder(self.context, medicine, at).start)
         for at in fire_times(_cron(config.routines.summary_time, "mon-sun", zone), start, end):
             self.later(at, ("summary",), EveningSummary(self.context).run)
+        for at in fire_times(_cron(TranscriptRetention.TIME, "mon-sun", zone), start, end):
+            self.later(at, ("retention",), TranscriptRetention(self.context).run)
         watchdog = InactivityWatchdog(self.context)
         every = IntervalTrigger(minutes=config.inactivity.check_every_min, start_date=start, timezone=zone)
         for at in fire_times(every, start, end):

@@ -28,7 +28,8 @@ from emergency.levels import AlertLevel
 from speaker_app.voice_loop import Prompt
 
 from .day import _cron
-from .routines import EveningSummary, InactivityWatchdog, MedicationReminder, MorningCall, RoutineContext
+from .routines import (EveningSummary, InactivityWatchdog, MedicationReminder, MorningCall, RoutineContext,
+                       TranscriptRetention)
 
 _RUNNING: "LiveRoutines | None" = None  # the routines the stored jobs call into
 DAILY = "daily:"  # ids of the jobs rebuilt from the config; follow-ups have other ids
@@ -40,8 +41,8 @@ class LiveResident:
     def __init__(self, prompts: "queue.Queue[Prompt]", wait_s: float = 120.0):
         self.prompts, self.wait_s = prompts, wait_s
 
-    def _put(self, texts: Sequence[str], expect: str | None, asks: bool) -> str | None:
-        prompt = Prompt(tuple(texts), expect, asks)
+    def _put(self, texts: Sequence[str], expect: str | None, asks: bool, louder: int) -> str | None:
+        prompt = Prompt(tuple(texts), expect, asks, louder=louder)
         self.prompts.put(prompt)
         try:
             # The loop speaks it between turns: a conversation under way finishes first.
@@ -50,10 +51,10 @@ class LiveResident:
             return None
 
     def say(self, texts: Sequence[str], louder: int = 0) -> None:
-        self._put(texts, None, asks=False)
+        self._put(texts, None, asks=False, louder=louder)
 
     def ask(self, texts: Sequence[str], expect: str | None, louder: int = 0) -> str | None:
-        return self._put(texts, expect, asks=True)
+        return self._put(texts, expect, asks=True, louder=louder)
 
 
 def run_job(kind: str, *args: str) -> None:
@@ -106,6 +107,7 @@ class LiveRoutines:
                 wanted[f"dose:{medicine.name}:{time}"] = (_cron(time, medicine.days, zone), ["dose", medicine.name],
                                                           medicine.window_min * 60)
         wanted["summary"] = (_cron(config.routines.summary_time, "mon-sun", zone), ["summary"], 3 * 3600)
+        wanted["retention"] = (_cron(TranscriptRetention.TIME, "mon-sun", zone), ["retention"], 24 * 3600)
         wanted["watchdog"] = (IntervalTrigger(minutes=config.inactivity.check_every_min, timezone=zone),
                               ["watchdog"], None)
         stored = {job.id[len(DAILY):]: job for job in self.scheduler.get_jobs() if job.id.startswith(DAILY)}
@@ -134,9 +136,16 @@ class LiveRoutines:
             medicine = next(m for m in c.config.medications if m.name == args[0])
             due = datetime.fromisoformat(args[1]) if len(args) > 1 else c.clock.now().replace(second=0, microsecond=0)
             reminder = MedicationReminder(c, medicine, due)
-            {"dose": reminder.start, "dose_ask": reminder.ask, "dose_close": reminder.close}[kind]()
+            if kind == "dose":
+                reminder.start()
+            elif kind == "dose_ask":
+                reminder.ask(int(args[2]) if len(args) > 2 else 0)  # the louder step, when the job names one
+            else:
+                reminder.close()
         elif kind == "summary":
             EveningSummary(c).run()
+        elif kind == "retention":
+            TranscriptRetention(c).run()
         elif kind == "watchdog":
             self.watchdog.run()
 

@@ -17,18 +17,23 @@ from speaker_app.conversation import Conversation
 from .clock import SimulatedClock
 from .day import Day
 from .routines import RoutineContext, alert_from_understanding
+from .recorded import Recording, SpokenUp, VoicePath
 from .scenario import Scenario, ScriptedResident
 from .store import Store
 
 
 def simulate_day(config: Config, scenario: Scenario, conversation: Conversation, store_path: Path,
-                 show: Callable[[dict], None] = lambda entry: print(json.dumps(entry, ensure_ascii=False))) -> list[dict]:
-    """Runs the day; returns the events that would have gone to the hub."""
+                 show: Callable[[dict], None] = lambda entry: print(json.dumps(entry, ensure_ascii=False)),
+                 ears: VoicePath | None = None) -> list[dict]:
+    """Runs the day; returns the events that would have gone to the hub.
+
+    `ears` hears the scenario's recordings; it must speak through the same `conversation`.
+    """
     zone = ZoneInfo(config.resident.timezone)
     start = datetime.combine(scenario.day, time(0, 0), zone)
     end = start + timedelta(days=1)
     clock = SimulatedClock(start)
-    resident = ScriptedResident(scenario, clock, config.vad.no_answer_s)
+    resident = ScriptedResident(scenario, clock, config.vad.no_answer_s, ears)
     sent: list[dict] = []
     context = RoutineContext(config, clock, conversation, resident, Store(store_path), sent.append,
                              later=lambda at, job, run: None, timeline=show, started_at=start)
@@ -37,14 +42,19 @@ def simulate_day(config: Config, scenario: Scenario, conversation: Conversation,
     day.plan(start, end)
 
     def resident_speaks_up(until: datetime) -> None:
-        for at, text in resident.speaking_up(until):
+        for at, speech in resident.speaking_up(until):
             clock.set(max(at, clock.now()))
-            exchange = conversation.respond(text)
-            u = exchange.understanding
-            context.store.turn(clock.now(), text, u.intent if u else None, u.alert_level.value if u else None, None)
+            spoken = ears.speak_up(speech) if isinstance(speech, Recording) else \
+                SpokenUp(speech, conversation.respond(speech))
+            if spoken.exchange is None:  # speech in the room, but nobody spoke to the speaker
+                show({"at": at.isoformat(), "routine": "resident", "heard": spoken.heard, "said": None, "intent": None})
+                continue
+            exchange, u = spoken.exchange, spoken.exchange.understanding
+            context.store.turn(clock.now(), spoken.heard, u.intent if u else None,
+                               u.alert_level.value if u else None, None)
             resident.say(exchange.reply.texts)
-            show({"at": at.isoformat(), "routine": "resident", "heard": text, "said": " ".join(exchange.reply.texts),
-                  "intent": u.intent if u else None})
+            show({"at": at.isoformat(), "routine": "resident", "heard": spoken.heard,
+                  "said": " ".join(exchange.reply.texts), "intent": u.intent if u else None})
 
     day.run_until(end, before_each=resident_speaks_up)
     return sent

@@ -91,5 +91,15 @@ class Store:
                                (start.isoformat(), end.isoformat())).fetchall()
 
     def forget_transcripts_before(self, before: datetime) -> None:
-        """Keeps the intents, drops what was said: transcripts are kept only for a while."""
-        self.db.execute("UPDATE turns SET heard = '' WHERE at < ?", (before.isoformat(),))
+        """Keeps the intents, drops what was said (turns, alerts, check-in answers): kept only for a while."""
+        cutoff = before.isoformat()
+        self.db.execute("BEGIN")
+        rows = self.db.execute("SELECT rowid, answers FROM checkins WHERE at < ?", (cutoff,)).fetchall()
+        self.db.execute("UPDATE turns SET heard = '' WHERE at < ?", (cutoff,))
+        self.db.execute("UPDATE alerts SET heard = NULL WHERE at < ?", (cutoff,))
+        for rowid, answers in rows:
+            unsaid = {topic: {k: v for k, v in answer.items() if k != "said"}
+                      for topic, answer in json.loads(answers).items()}
+            self.db.execute("UPDATE checkins SET answers = ? WHERE rowid = ?",
+                            (json.dumps(unsaid, ensure_ascii=False), rowid))
+        self.db.execute("COMMIT")

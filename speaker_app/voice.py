@@ -4,6 +4,12 @@ Slow by default: older listeners follow slower speech better. The text is
 spoken sentence by sentence, so the first sentence can play while the
 resident is still waiting for an answer, and a long reply never has to be
 synthesised in full before anything is heard.
+
+"A little louder" (a morning call tried again, a dose asked again) is a gain
+on the synthesised samples, not espeak-ng's own volume or rate: changed
+between utterances, espeak-ng (through pyttsx3) sometimes applies them only
+one or more utterances later (measured: of seven rate changes in a row, two
+took effect), while the configured volume, set once, always holds.
 """
 from __future__ import annotations
 
@@ -14,7 +20,14 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from .audio import AudioClip, AudioError, read_wav
+
+
+LOUDER_STEP_DB = 4.0  # one step is clearly louder to an older ear, not yet a shout
+MAX_LOUDER = 2  # +8 dB at most; past that the limiter only flattens the speech
+LIMITER_KNEE = 0.5  # of full scale: below it samples pass unchanged, above it they bend towards full scale
 
 
 class Voice:
@@ -34,17 +47,32 @@ class Voice:
         self.engine.setProperty("volume", volume)
         self._folder = tempfile.TemporaryDirectory(prefix="anbu-voice-")
 
-    def synthesise(self, text: str) -> AudioClip:
+    def synthesise(self, text: str, louder: int = 0) -> AudioClip:
         path = Path(self._folder.name) / "utterance.wav"
         # pyttsx3 announces every saved file on stdout, which carries our JSON lines.
         with contextlib.redirect_stdout(io.StringIO()):
             self.engine.save_to_file(text, str(path))
             self.engine.runAndWait()
-        return read_wav(path)
+        return made_louder(read_wav(path), louder)
 
-    def sentences(self, text: str) -> Iterator[AudioClip]:
+    def sentences(self, text: str, louder: int = 0) -> Iterator[AudioClip]:
         for sentence in split_sentences(text):
-            yield self.synthesise(sentence)
+            yield self.synthesise(sentence, louder)
+
+
+def made_louder(clip: AudioClip, steps: int) -> AudioClip:
+    """`steps` of LOUDER_STEP_DB (capped at MAX_LOUDER), with a soft limiter so the peaks never clip.
+
+    espeak-ng at full volume already peaks near full scale; the limiter
+    lets the quieter bulk of the speech rise while bending the peaks under it.
+    """
+    steps = max(0, min(steps, MAX_LOUDER))
+    if steps == 0:
+        return clip
+    x = clip.samples().astype(np.float64) / 32767 * 10 ** (steps * LOUDER_STEP_DB / 20)
+    over = np.abs(x) > LIMITER_KNEE
+    bent = LIMITER_KNEE + (1 - LIMITER_KNEE) * np.tanh((np.abs(x) - LIMITER_KNEE) / (1 - LIMITER_KNEE))
+    return AudioClip.from_samples(np.where(over, np.sign(x) * bent, x) * 32767)
 
 
 def split_sentences(text: str) -> list[str]:
