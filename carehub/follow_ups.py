@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .alerts import raise_alert, step
-from .models import Alert, AlertFollowUp, AlertStatus, Device, Event, Level
+from .models import Alert, AlertFollowUp, AlertStatus, Device, Event, Level, Resident
 
 CANCELLATION = "cancellation_request"
 REPEAT = "repeat"
@@ -60,6 +60,10 @@ def receive(session: Session, now: dt.datetime, escalation, *, device: Device, e
     """Raise a device's alert, or attach it to the alert it follows up. Returns a warning for
     the device when what it referred to is not known yet."""
     resident_id = device.resident_id
+    # One resident's alert events one at a time: a cancellation and its alert posted at once
+    # would otherwise each miss the other, uncommitted, and never meet. NO KEY UPDATE, since
+    # each has already inserted an event whose foreign key holds a KEY SHARE lock on the row.
+    session.get(Resident, resident_id, with_for_update={"key_share": True})
     if payload.reason == CANCELLATION:
         cancels = str(payload.cancels)
         original = alert_for_envelope(session, resident_id, cancels)

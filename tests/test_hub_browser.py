@@ -1,6 +1,6 @@
 """The dashboard in a real headless Chromium (Debian's, driven by Playwright):
-sign in, see a new alert appear without reloading, acknowledge it, and read a
-resident's summary and charts."""
+sign in, see a new alert appear without reloading, and the resident's request
+to cancel it, acknowledge it, and read a resident's summary and charts."""
 from __future__ import annotations
 
 import datetime as dt
@@ -76,9 +76,17 @@ def test_a_caregiver_sees_a_new_alert_acknowledges_it_and_reads_the_summary(brow
         row = page.wait_for_selector("tr[data-alert-id]", timeout=5_000)
         assert "살려줘 넘어졌어" in row.inner_text() and "긴급" in row.inner_text()
         assert page.title().startswith("(1)")
+        # The resident says it was a mistake: the caregiver sees it on the open alert, to judge.
+        post(server.url, world.speaker_token, envelope("alert", {
+            "level": "emergency", "reason": "cancellation_request", "cancels": event["id"],
+            "transcript": "괜찮아 잘못 말했어"}, START + dt.timedelta(minutes=1)))
+        request = page.wait_for_selector("tr[data-alert-id] .cancel-request", timeout=5_000)
+        assert request.inner_text().startswith("어르신이 취소를 요청했습니다: ‘괜찮아 잘못 말했어’")
+        assert page.locator("tr[data-alert-id]").count() == 1
 
         page.click("tr[data-alert-id] a")
         page.wait_for_selector("#acknowledge")
+        assert "괜찮아 잘못 말했어" in page.inner_text("#cancel-request")
         page.select_option("select[name=plan]", "visiting")
         page.click("#acknowledge")
         page.wait_for_selector("#alert-status:has-text('확인됨')")

@@ -5,13 +5,16 @@ the speaker's outbox delivers them. The transcripts stand for what Vosk heard.""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
-from carehub import alerts
+from carehub import alerts, events
 from carehub.app import create_app
-from carehub.models import Alert, AlertFollowUp, AlertStatus, AuditEntry, Delivery, Event, User
+from carehub.models import Alert, AlertFollowUp, AlertStatus, AuditEntry, Delivery, Device, Event, User
 from hub_support import device_client, world_on_both_databases  # noqa: F401 (fixtures)
 from hub_support import START, alert_envelope, bearer, csrf_of, envelope, sign_in
 
@@ -89,6 +92,30 @@ def test_a_cancellation_that_arrives_before_its_alert_waits_for_it(world, client
     assert [f.heard for f in alert.cancellation_requests] == [MISTAKE]
     assert [t for _, t, _ in audit_rows(world, "cancellation_request")] == [f"event:{original['id']}"]
     assert [t for _, t, _ in audit_rows(world, "cancellation_request_attached")] == [f"alert:{alert.id}"]
+
+
+def test_an_alert_and_its_cancellation_stored_at_once_still_meet(world):
+    """The alert's transaction is still open when the cancellation's starts: the second
+    waits for the first rather than missing it and leaving the request unattached."""
+    original = alert_envelope("emergency", "살려줘")
+    hub, done = world.hub, []
+
+    def store(session, body: dict) -> None:
+        parsed = events.parse_body(json.dumps(body).encode(), 1, 65536, hub.now())
+        events.store(session, session.get(Device, world.speaker.id), parsed, hub.now(), hub.escalation)
+
+    def store_alone(body: dict) -> None:
+        with hub.sessions() as s, s.begin():
+            store(s, body)
+
+    with hub.sessions() as first, first.begin():
+        store(first, original)
+        second = threading.Thread(target=lambda: done.append(store_alone(cancellation(original))))
+        second.start()
+        time.sleep(0.5)  # the second is now inside its transaction, at the alert lookup or waiting for it
+    second.join(10)
+    assert done == [None]
+    assert [f.heard for f in only_alert(world).cancellation_requests] == [MISTAKE]
 
 
 def test_a_cancellation_never_reaches_another_residents_alert(world, client):
