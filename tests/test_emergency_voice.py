@@ -156,3 +156,18 @@ def test_a_plea_as_the_answer_to_the_morning_call_ends_it_and_raises_the_alert(r
     (alert,) = [e["payload"] for e in sent if e["type"] == "alert"]
     assert alert["level"] == "emergency" and alert["transcript"] == "넘어졌 어 못 일어나 겠어"
     assert alert["context"]["asked"] == resident.questions[0]  # what the speaker had asked
+
+
+def test_chat_goes_through_the_desk_and_the_outbox_to_the_hub(rasa_url, tmp_path):
+    """`speaker-app chat` with a hub configured: a typed plea is answered by the desk and reaches the hub."""
+    from conftest import speaker_app, write_config
+    from hub_server import TOKEN, HubServer
+
+    with HubServer() as hub:
+        config = write_config(tmp_path, dialog={"url": rasa_url, "timeout_s": 10},
+                              hub={"url": hub.url, "token": TOKEN, "outbox": str(tmp_path / "outbox.db")})
+        result = speaker_app("chat", "--config", str(config), stdin="안녕하세요\n살려 주세요\n")
+        assert result.returncode == 0, result.stderr
+        assert f"안부: {CALLING_HELP}" in result.stdout
+        (alert,) = [e for e in hub.store.events.values() if e["type"] == "alert"]
+        assert alert["payload"]["level"] == "emergency" and alert["payload"]["transcript"] == "살려 주세요"
