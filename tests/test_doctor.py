@@ -17,7 +17,7 @@ from carehub.app import create_app
 from conftest import free_port, speaker_app, write_config
 from hub_support import ServerThread, World, fresh_sqlite, make_hub
 from speaker_app.audio import AudioClip, DeviceSource
-from speaker_app.doctor import FAIL, PASS, WARN, ClockSync, DiskSpace, InputLevel, record_from
+from speaker_app.doctor import FAIL, PASS, WARN, Actions, ClockSync, Dialogue, DiskSpace, InputLevel, record_from
 
 
 @pytest.fixture
@@ -161,3 +161,24 @@ def test_disk_space_is_measured_where_the_file_will_be(tmp_path):
     assert short.status == FAIL and f"at {tmp_path}" in short.detail and "at least" in short.advice
     low = DiskSpace("outbox", str(target), warn_mb=10 ** 12, fail_mb=1).run()
     assert low.status == WARN
+
+
+def test_a_rasa_server_without_its_action_server_is_named(tmp_path):
+    """Rasa started without an endpoints file, as a unit missing /etc/anbu/endpoints.yml would run it."""
+    import requests
+
+    from speaker_app.dialogue_server import RasaServer
+    from speaker_app.dialogue_setup import rasa_venv, trained_model
+
+    venv = rasa_venv()
+    server = RasaServer(venv, free_port(), tmp_path / "rasa.log", trained_model(venv), endpoints=None)
+    server.start(timeout_s=240)
+    try:
+        session = requests.Session()
+        assert Dialogue(server.url, session, 10).run().status == PASS
+        actions = Actions(server.url, session, 10).run()
+    finally:
+        server.stop()
+    assert actions.status == FAIL, actions.line()
+    assert "Rasa could not run action_tell_time (answer 200, nothing said)" in actions.detail
+    assert actions.advice == "see `systemctl status anbu-actions` and `journalctl -u anbu-actions`"
