@@ -70,6 +70,12 @@ class Device:
         report = self.sender.send_due(self.clock.now())
         assert report.sent >= 1 and report.hub_away is None, report
 
+    def opened_an_alert(self, event_id: str) -> bool:
+        """Whether the hub made an alert of its own of this event (rather than attaching it to another)."""
+        with self.hub.hub.sessions() as s:
+            return s.scalar(select(Alert.id).join(HubEvent, Alert.event_id == HubEvent.id)
+                            .where(HubEvent.event_id == event_id)) is not None
+
     def payloads(self) -> list[dict]:
         return [e["payload"] for e in self.sent]
 
@@ -170,6 +176,14 @@ def test_despair_and_complaints_are_passed_on_and_the_dialogue_answers(device):
                                                                       ("notice", "health_complaint")]
 
 
+def test_a_request_to_call_the_family_tells_the_hub_and_the_dialogue_answers(device):
+    request = Understanding("아들 한테 전화 좀 해 줘", "call_family", 0.9, AlertLevel.NONE, "classifier")
+    assert device.desk.take(request) is None
+    (payload,) = device.payloads()
+    assert (payload["level"], payload["reason"]) == ("notice", "call_family")
+    assert device.at_hub(device.sent[0]["id"])["level"] == "notice"
+
+
 # --- cancellation ---------------------------------------------------------------------------
 
 def test_a_cancellation_is_passed_on_and_the_alert_stays_open(device):
@@ -185,6 +199,7 @@ def test_a_cancellation_is_passed_on_and_the_alert_stays_open(device):
         "transcript": "괜찮아 잘못 말했어"}
     assert device.stored(request["id"])["cancels"] == original  # the hub holds the request as sent
     assert device.at_hub(original)["status"] == "open"  # a request for the caregiver to judge, not a withdrawal
+    assert not device.opened_an_alert(request["id"])  # attached to the original at the hub
     # The device itself neither repeats it nor sends a second request.
     device.desk.take(sorry)
     device.clock.advance(minutes=4)
@@ -235,6 +250,7 @@ def test_no_acknowledgement_in_three_minutes_gives_119_guidance_and_repeats_the_
     repeat = device.sent[1]
     assert repeat["id"] != first and repeat["payload"]["repeats"] == first
     assert repeat["payload"]["level"] == "emergency" and repeat["payload"]["context"]["unacknowledged_s"] == 180
+    assert not device.opened_an_alert(repeat["id"])  # the hub attaches it to the first
     device.clock.advance(minutes=3)
     assert device.desk.check() == [] and len(device.sent) == 2  # once: the hub escalates along its chain
     assert device.at_hub(first)["status"] == "open"
@@ -257,6 +273,7 @@ def test_repeated_pleas_join_one_alert_with_one_follow_up(device):
     assert replies == [(CALLING_HELP,)] + [(STILL_CALLING,)] * 4
     first, follow_up = device.sent  # not five alerts: one, and one follow-up saying it repeated
     assert follow_up["payload"]["repeats"] == first["id"] and follow_up["payload"]["transcript"] == "도와주세요"
+    assert not device.opened_an_alert(follow_up["id"])
     assert [r[2] for r in device.recorded] == ["emergency"] + [f"repeat {n}: emergency" for n in range(1, 5)]
     device.clock.advance(minutes=11)  # past the window: a new situation
     device.desk.take(PLEA)
