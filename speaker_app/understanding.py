@@ -27,7 +27,9 @@ class Understanding:
     intent: str
     confidence: float
     alert_level: AlertLevel
-    decided_by: str  # "rule", "classifier", "low_confidence", or the detector that heard a plea: "spotter", "template"
+    # "rule", "classifier", "low_confidence", or the detector that heard a plea: "spotter", "template";
+    # "rule+template" when the words agree with the detector (the emergency desk then does not ask first).
+    decided_by: str
 
     @property
     def overridden(self) -> bool:
