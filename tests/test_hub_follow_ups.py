@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from carehub import alerts, events
+from carehub import alerts, events, retention
 from carehub.app import create_app
 from carehub.models import Alert, AlertFollowUp, AlertStatus, AuditEntry, Delivery, Device, Event, User
 from hub_support import device_client, world_on_both_databases  # noqa: F401 (fixtures)
@@ -196,3 +196,23 @@ def test_snoozed_stopped_and_interrupted_doses_are_taken(world, client):
             "status"] == "stored"
     with world.hub.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 6
+
+
+def test_retention_keeps_what_an_open_alert_holds_and_erasure_takes_it_all(world, client):
+    original = alert_envelope("emergency", "살려줘")
+    post(client, world.speaker_token, original)
+    post(client, world.speaker_token, cancellation(original))
+    post(client, world.speaker_token, cancellation(alert_envelope()))  # waits for an alert that never comes
+    world.hub.clock.advance(days=400)
+    counts = world.hub.enforce_retention()
+    assert counts["events"] == 1, "only the request left waiting goes"
+    alert = only_alert(world)
+    assert [f.heard for f in alert.cancellation_requests] == [MISTAKE]
+    with world.hub.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AlertFollowUp)) == 1
+    with world.hub.sessions() as s, s.begin():
+        exported = retention.export_resident(s, world.soonja.id)
+        assert exported["alerts"][0]["follow_ups"][0]["heard"] == MISTAKE
+        assert retention.erase_resident(s, world.soonja.id)["alert follow-ups"] == 1
+    with world.hub.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AlertFollowUp)) == 0
