@@ -22,6 +22,8 @@ from typing import Callable, Iterable, Protocol
 import numpy as np
 import requests
 
+from wakeword.enrolment import level_dbfs
+
 from .audio import AudioClip, AudioError, DeviceSource, find_device
 from .config import Config
 from .recogniser import resolve_model_dir
@@ -78,10 +80,6 @@ CLIPPED_SAMPLE = 32700
 CLIPPED_SHARE = 0.001
 
 
-def dbfs(value: float) -> float:
-    return 20 * np.log10(max(value, 1e-9) / 32768)
-
-
 class InputLevel:
     """About a second of the room through the microphone: RMS level, peak and clipping."""
 
@@ -94,11 +92,11 @@ class InputLevel:
             clip = self.record(self.seconds)
         except AudioError as error:
             return Finding(FAIL, check, f"could not record: {error}", BUSY_HINT)
-        samples = clip.samples().astype(np.float64)
+        samples = np.abs(clip.samples().astype(np.float64))
         if len(samples) == 0:
             return Finding(FAIL, check, "the microphone delivered no audio", BUSY_HINT)
-        rms, peak = dbfs(float(np.sqrt(np.mean(samples ** 2)))), dbfs(float(np.max(np.abs(samples))))
-        clipped = float(np.mean(np.abs(samples) >= CLIPPED_SAMPLE))
+        rms, peak = level_dbfs(clip), 20 * np.log10(max(samples.max(), 1.0) / 32768)
+        clipped = float(np.mean(samples >= CLIPPED_SAMPLE))
         detail = f"{clip.seconds:.1f} s recorded: RMS {rms:.0f} dBFS, peak {peak:.0f} dBFS, {100 * clipped:.1f} % clipped"
         if rms <= SILENT_DBFS:
             return Finding(FAIL, check, f"{detail} (digital silence)",

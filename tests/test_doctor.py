@@ -7,6 +7,7 @@ and clipping, not speech); with nothing playing the monitor gives zeros, like a 
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -54,6 +55,12 @@ class Tone:
         self._thread.join(5)
 
 
+def assert_room_level(line: str) -> None:
+    """A sine at -20 dBFS peak has an RMS of -23 dBFS; a gap in the tone (a busy machine) lowers the RMS a little."""
+    level = re.search(r"RMS (-\d+) dBFS, peak (-\d+) dBFS, 0.0 % clipped", line)
+    assert level and -27 <= int(level.group(1)) <= -23 and level.group(2) == "-20", line
+
+
 def lines_by_check(stdout: str) -> dict[str, str]:
     found = {}
     for line in stdout.splitlines():
@@ -76,8 +83,7 @@ def test_a_ready_speaker_passes_every_check(pulse_server, rasa_url, hub, tmp_pat
     assert list(found) == ["audio input", "audio output", "input level", "speech model", "dialogue (Rasa)",
                            "action server", "care hub", "clock", "disk for the outbox", "disk for the local store"]
     assert all(line.startswith(PASS) for line in found.values()), done.stdout
-    # A sine at -20 dBFS peak has an RMS of -23 dBFS.
-    assert "RMS -23 dBFS, peak -20 dBFS, 0.0 % clipped" in found["input level"]
+    assert_room_level(found["input level"])
     assert "이순자 할머니" in found["care hub"] and "speaker (거실)" in found["care hub"]
     assert "action_tell_time ran through" in found["action server"]
     # No systemd in this container: the hub's Date header is the reference.
@@ -131,11 +137,19 @@ def test_input_level_tells_silence_a_room_and_clipping_apart(pulse_server):
     assert silent.status == FAIL and "digital silence" in silent.detail and "alsamixer" in silent.advice
     with Tone(-20.0):
         room = level.run()
-    assert room.status == PASS and "RMS -23 dBFS" in room.detail, room.line()
+    assert room.status == PASS, room.line()
+    assert_room_level(room.line())
     with Tone(0.0, square=True):
         loud = level.run()
     assert loud.status == WARN and "too loud" in loud.advice, loud.line()
-    assert float(loud.detail.split("dBFS, ")[-1].split(" %")[0]) > 90
+    # A full-scale square wave is all clipped samples, but for any gap the busy machine leaves in the tone.
+    assert float(re.search(r"([\d.]+) % clipped", loud.detail).group(1)) > 50, loud.line()
+
+
+def seconds_in(detail: str, words: str) -> int:
+    match = re.search(rf"(\d+) s {words}", detail)
+    assert match, detail
+    return int(match.group(1))
 
 
 def test_the_clock_is_compared_with_the_hubs_when_ntp_cannot_say(hub):
@@ -147,9 +161,11 @@ def test_the_clock_is_compared_with_the_hubs_when_ntp_cannot_say(hub):
     assert right.status == PASS, right.line()
     # A device clock ten minutes fast: the morning call would ring at 07:50.
     fast = ClockSync(lambda: "no", hub_url, session, 5, now=lambda: time.time() + 600).run()
-    assert fast.status == FAIL and "NTP not synchronised; 600 s ahead of the hub's clock" in fast.detail, fast.line()
+    assert fast.status == FAIL and fast.detail.startswith("NTP not synchronised; "), fast.line()
+    # The Date header has whole seconds: the offset is known to about a second.
+    assert abs(seconds_in(fast.detail, "ahead of the hub's clock") - 600) <= 2, fast.line()
     slow = ClockSync(lambda: None, hub_url, session, 5, now=lambda: time.time() - 30).run()
-    assert slow.status == WARN and "30 s behind" in slow.detail, slow.line()
+    assert slow.status == WARN and abs(seconds_in(slow.detail, "behind the hub's clock") - 30) <= 2, slow.line()
     assert ClockSync(lambda: "yes", "", session, 5).run().status == PASS
 
 
