@@ -18,8 +18,10 @@ def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown")
     kib = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), 0)
+    # The machine may be shared: how busy it was when the figures were written says how noisy they are.
     return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "ram_gb": round(kib / 1024 ** 2, 1),
-            "arch": platform.machine(), "kernel": platform.release(), "python": platform.python_version()}
+            "arch": platform.machine(), "kernel": platform.release(), "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def _read(path: str) -> str:

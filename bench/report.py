@@ -87,9 +87,10 @@ class Source:
         if not self.found:
             return f"*No figures: `{self.path.name}` is missing. Measure with `{command_for(self.name)}`.*"
         m = self.data["machine"]
+        load = f"; load average {', '.join(map(str, m['load_average']))} when written" if "load_average" in m else ""
         return (f"Source: `{self.path.name}`, written {self.data['written']} by `{self.data['command']}` on "
                 f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM ({m['arch']}, kernel {m['kernel']}, "
-                f"Python {m['python']}).")
+                f"Python {m['python']}{load}).")
 
 
 def command_for(name: str) -> str:
@@ -358,15 +359,16 @@ the calls for help (for the misses), and a few days of their homes' sound (for f
 
 def machines_section(sources: list[Source]) -> list[str]:
     here = machine()
-    md = ["## Where each figure was measured", "", "| figures | written | command | CPU | cores | RAM |",
-          "|---|---|---|---|---:|---:|"]
+    md = ["## Where each figure was measured", "", "| figures | written | command | CPU | cores | RAM | load average |",
+          "|---|---|---|---|---:|---:|---|"]
     for s in sources:
         if s.found:
             m = s.data["machine"]
+            load = ", ".join(map(str, m.get("load_average", []))) or "not recorded"
             md.append(f"| `{s.path.name}` | {s.data['written']} | `{s.data['command']}` | {m['cpu']} | {m['cores']} "
-                      f"| {m['ram_gb']} GB |")
+                      f"| {m['ram_gb']} GB | {load} |")
         else:
-            md.append(f"| `{s.path.name}` | not measured | `{command_for(s.name)}` | | | |")
+            md.append(f"| `{s.path.name}` | not measured | `{command_for(s.name)}` | | | | |")
     md += ["", f"This report was put together on {here['cpu']}, {here['cores']} cores, {here['ram_gb']} GB RAM. "
            "The machine was shared with other work while the benches ran, which makes tail latencies worse than on "
            "a machine of one's own. Nothing here was measured on a Raspberry Pi, whose cores are slower than these: "
