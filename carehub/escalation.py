@@ -40,11 +40,23 @@ class Escalation:
     def share_acknowledgement(self, session: Session, alert: Alert, now: dt.datetime) -> None:
         """Tell everyone already told about the alert that someone has it in hand, so that
         a daughter can stop worrying and nobody drives to the same door twice."""
+        self._share(session, alert, now, "acknowledged", "ack_shared", skip=alert.acknowledged_by_id)
+
+    def share_cancellation_request(self, session: Session, alert: Alert, now: dt.datetime) -> None:
+        """Tell everyone already told, and whoever acknowledged, that the resident asked to
+        cancel: they judge it (a call may settle it), and the walk goes on meanwhile."""
+        self._share(session, alert, now, "cancellation_request", "cancellation_shared",
+                    also=alert.acknowledged_by)
+
+    def _share(self, session: Session, alert: Alert, now: dt.datetime, kind: str, action: str,
+               skip: int | None = None, also: User | None = None) -> None:
         told = {s.user_id: s.user for s in alert.steps if s.action in ("notified", "duty_notified") and s.user}
-        told.pop(alert.acknowledged_by_id, None)
+        if also is not None:
+            told[also.id] = also
+        told.pop(skip, None)
         for user in told.values():
-            channels = self.notifier.queue(session, alert, user, now, None, acknowledged=True)
-            step(alert, now, "ack_shared", user, ", ".join(channels) or "알림 채널 없음")
+            channels = self.notifier.queue(session, alert, user, now, None, kind)
+            step(alert, now, action, user, ", ".join(channels) or "알림 채널 없음")
 
     def _tell(self, session: Session, alert: Alert, position: int, now: dt.datetime) -> None:
         chain = contact_chain(session, alert.resident_id)

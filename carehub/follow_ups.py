@@ -76,7 +76,7 @@ def receive(session: Session, now: dt.datetime, escalation, *, device: Device, e
         if original is None:
             return ("payload.cancels: no alert with this id from this resident yet; the request is kept "
                     "and shown on that alert when it arrives")
-        _attach(now, original, follow_up)
+        _attach(session, now, escalation, original, follow_up)
         return None
     repeats = str(payload.repeats) if payload.repeats else None
     original = alert_for_envelope(session, resident_id, repeats or envelope_id)
@@ -86,7 +86,7 @@ def receive(session: Session, now: dt.datetime, escalation, *, device: Device, e
                                   occurred_at=occurred_at, received_at=now)
         session.add(follow_up)
         original.occurred_at = min(original.occurred_at, occurred_at)
-        _attach(now, original, follow_up)
+        _attach(session, now, escalation, original, follow_up)
         return None
     if repeats:
         detail["repeats"] = repeats
@@ -98,16 +98,18 @@ def receive(session: Session, now: dt.datetime, escalation, *, device: Device, e
     for waiting in session.scalars(select(AlertFollowUp).where(
             AlertFollowUp.resident_id == resident_id, AlertFollowUp.refers_to == envelope_id,
             AlertFollowUp.alert_id.is_(None))):
-        _attach(now, alert, waiting)
+        _attach(session, now, escalation, alert, waiting)
         audit.record(session, now, None, "cancellation_request_attached", f"alert:{alert.id}", waiting.heard or "",
                      by=f"device:{device.id}")
     return None
 
 
-def _attach(now: dt.datetime, alert: Alert, follow_up: AlertFollowUp) -> None:
+def _attach(session: Session, now: dt.datetime, escalation, alert: Alert, follow_up: AlertFollowUp) -> None:
     alert.follow_ups.append(follow_up)
     heard = f"“{follow_up.heard}”" if follow_up.heard else ""
     if follow_up.kind == CANCELLATION:
         step(alert, now, "cancellation_requested", detail=f"어르신이 취소를 요청함 {heard}".strip())
+        if alert.status is not AlertStatus.RESOLVED:
+            escalation.share_cancellation_request(session, alert, now)
     else:
         step(alert, now, "repeated", detail=f"스피커가 확인되지 않은 알림을 다시 보냄 {heard}".strip())

@@ -103,17 +103,26 @@ class EmailChannel:
             raise DeliveryError(f"SMTP {self.settings.host}:{self.settings.port}: {error}") from None
 
 
+# What a message is about: the alert itself, or news of it for those already told.
+KINDS = ("alert", "acknowledged", "cancellation_request")
+
+
 def compose(alert: Alert, user: User, address: str, public_url: str, next_contact_in: dt.timedelta | None,
-            acknowledged: bool = False) -> dict:
+            kind: str = "alert") -> dict:
     resident = alert.resident
-    level = "확인됨" if acknowledged else LEVEL_LABELS[alert.level]
+    level = {"acknowledged": "확인됨", "cancellation_request": "취소 요청"}.get(kind, LEVEL_LABELS[alert.level])
     when = alert.occurred_at.astimezone(LOCAL_TIME).strftime("%m월 %d일 %H:%M")
     url = f"{public_url}/alerts/{alert.id}"
     lines = [f"{resident.display_name} — {reason_label(alert.reason)} ({when})"]
-    if acknowledged:
+    if kind == "acknowledged":
         by = alert.acknowledged_by
         plan = f", {PLANS[alert.plan]} 예정" if alert.plan else ""
         lines.append(f"{by.name}님이 {alert.acknowledged_at.astimezone(LOCAL_TIME):%H:%M}에 확인했습니다{plan}.")
+    if kind == "cancellation_request":
+        request = alert.cancellation_requests[-1]
+        lines.append(f"어르신이 {request.occurred_at.astimezone(LOCAL_TIME):%H:%M}에 취소를 요청했습니다: "
+                     f"‘{request.heard or ''}’")
+        lines.append("알림은 열려 있습니다. 어르신께 직접 확인해 주세요.")
     if alert.heard:
         lines.append(f"들린 말: “{alert.heard}”")
     if alert.detail.get("summary"):
@@ -122,7 +131,7 @@ def compose(alert: Alert, user: User, address: str, public_url: str, next_contac
     if next_contact_in:
         lines.append(f"{next_contact_in.total_seconds() / 60:g}분 안에 아무도 확인하지 않으면 다음 연락처로 넘어갑니다.")
     return {
-        "kind": "acknowledged" if acknowledged else "alert",
+        "kind": kind,
         "to": {"name": user.name, "address": address, "phone": user.phone, "email": user.email},
         "subject": f"[안부 {level}] {resident.display_name} — {reason_label(alert.reason)}",
         "text": "\n".join(lines),
@@ -140,14 +149,14 @@ class Notifier:
         self.backoff = backoff
 
     def queue(self, session: Session, alert: Alert, user: User, now: dt.datetime,
-              next_contact_in: dt.timedelta | None, acknowledged: bool = False) -> list[str]:
+              next_contact_in: dt.timedelta | None, kind: str = "alert") -> list[str]:
         """Write one delivery per channel that can reach this person; returns the channels' names."""
         names = []
         for channel in self.channels.values():
             address = channel.address(user)
             if not address:
                 continue
-            message = compose(alert, user, address, self.public_url, next_contact_in, acknowledged)
+            message = compose(alert, user, address, self.public_url, next_contact_in, kind)
             session.add(Delivery(alert_id=alert.id, user_id=user.id, channel=channel.name, message=message,
                                  status="pending", attempts=0, next_attempt_at=now, created_at=now))
             names.append(channel.name)

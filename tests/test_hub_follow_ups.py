@@ -79,6 +79,25 @@ def test_a_cancellation_request_is_shown_on_the_open_alert_and_opens_none(world,
     assert only_alert(world).outcome == "false_alarm"
 
 
+def test_those_told_and_whoever_acknowledged_hear_of_the_request(world, client):
+    original = alert_envelope("emergency", "살려줘")
+    post(client, world.speaker_token, original)
+    world.hub.clock.advance(minutes=6)
+    world.hub.tick()  # nobody acknowledged: the son, second in the chain, is told
+    with world.hub.sessions() as s, s.begin():
+        alert = s.scalar(select(Alert))
+        alerts.acknowledge(world.hub.now(), alert, s.get(User, world.son.id), "visiting")
+    post(client, world.speaker_token, cancellation(original, minutes=7))
+    world.hub.tick()
+    channel = world.hub.notifier.channels["webhook"]
+    news = [m for m in channel.sent if m["kind"] == "cancellation_request"]
+    assert sorted(m["to"]["name"] for m in news) == ["김복지", "이아들"]
+    assert news[0]["subject"] == "[안부 취소 요청] 이순자 할머니 — 도움 요청"
+    assert f"어르신이 10:07에 취소를 요청했습니다: ‘{MISTAKE}’" in news[0]["text"]
+    assert "알림은 열려 있습니다" in news[0]["text"]
+    assert only_alert(world).status is AlertStatus.ACKNOWLEDGED
+
+
 def test_a_cancellation_that_arrives_before_its_alert_waits_for_it(world, client):
     original = alert_envelope("urgent", "죽고 싶어")
     request = cancellation(original)
