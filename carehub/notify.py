@@ -103,12 +103,10 @@ class EmailChannel:
             raise DeliveryError(f"SMTP {self.settings.host}:{self.settings.port}: {error}") from None
 
 
-# What a message is about: the alert itself, or news of it for those already told.
-KINDS = ("alert", "acknowledged", "cancellation_request")
-
-
 def compose(alert: Alert, user: User, address: str, public_url: str, next_contact_in: dt.timedelta | None,
             kind: str = "alert") -> dict:
+    """`kind`: "alert" itself, or news of it for those already told: "acknowledged",
+    "cancellation_request"."""
     resident = alert.resident
     level = {"acknowledged": "확인됨", "cancellation_request": "취소 요청"}.get(kind, LEVEL_LABELS[alert.level])
     when = alert.occurred_at.astimezone(LOCAL_TIME).strftime("%m월 %d일 %H:%M")
