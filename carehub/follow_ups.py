@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
-from .alerts import raise_alert, step
+from .alerts import raise_alert, raise_level, step
 from .models import Alert, AlertFollowUp, AlertStatus, Device, Event, Level, Resident
 
 CANCELLATION = "cancellation_request"
@@ -87,6 +87,8 @@ def receive(session: Session, now: dt.datetime, escalation, *, device: Device, e
         session.add(follow_up)
         original.occurred_at = min(original.occurred_at, occurred_at)
         _attach(session, now, escalation, original, follow_up)
+        if Level(payload.level).rank > original.level.rank:  # the situation grew worse since
+            raise_level(session, now, escalation, original, Level(payload.level), dict(original.detail))
         return None
     if repeats:
         detail["repeats"] = repeats

@@ -183,6 +183,15 @@ def test_a_repeat_joins_the_open_alert_and_the_device_reads_its_state(world, cli
     assert client.get(f"/api/v1/alerts/{again['id']}", headers=bearer(world.other_token)).status_code == 404
 
 
+def test_a_repeat_at_a_higher_level_raises_the_alert_s_level(world, client):
+    original = alert_envelope("urgent", "살기 싫어")
+    post(client, world.speaker_token, original)
+    post(client, world.speaker_token, envelope("alert", {"level": "emergency", "reason": "emergency",
+                                                         "transcript": "살려줘", "repeats": original["id"]}))
+    alert = only_alert(world)
+    assert alert.level.value == "emergency" and [s.action for s in alert.steps][-2:] == ["level_raised", "notified"]
+
+
 def test_a_repeat_of_a_resolved_alert_is_raised_anew(world, client):
     original = alert_envelope("emergency", "살려줘")
     post(client, world.speaker_token, original)
