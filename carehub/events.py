@@ -54,8 +54,9 @@ class AlertPayload(Payload):
                     "arrives; an id of another resident's alert never matches.")
     repeats: uuid.UUID | None = Field(
         None, description="the envelope id of an earlier alert that nobody acknowledged and that the speaker "
-                          "sends again: it joins that alert as a repeat while the alert is open, and is raised "
-                          "as an alert of its own when that alert is resolved or unknown")
+                          "sends again: it joins that alert as a repeat while the alert is open (raising its "
+                          "level when the repeat's is higher), and is raised as an alert of its own when that "
+                          "alert is resolved or unknown")
 
     @field_validator("cancels")
     @classmethod
