@@ -187,7 +187,8 @@ class Desk:
             if self.question is not None:
                 return self._answered(u, now)
             latest = self._cancellable(now)
-            if latest is not None and u.alert_level is AlertLevel.NONE and is_cancellation(u.text):
+            # "괜찮아 잘못 말했어" may be read as a complaint, never as a plea: a plea in the same breath wins.
+            if latest is not None and u.alert_level.rank < AlertLevel.URGENT.rank and is_cancellation(u.text):
                 return self._cancellation(latest, u.text, asked, now)
             assessed = assess(u, self.settings)
             if assessed is None:

@@ -207,6 +207,13 @@ def test_a_cancellation_is_passed_on_and_the_alert_stays_open(device):
     assert len(device.sent) == 2 and GUIDANCE_119 not in device.heard
 
 
+def test_a_plea_in_the_same_breath_is_no_cancellation(device):
+    device.desk.take(PLEA)
+    again = Understanding("괜찮 은 게 아니라 살려 줘", "emergency", 1.0, AlertLevel.EMERGENCY, "rule")
+    assert device.desk.take(again).texts == (STILL_CALLING,)
+    assert all(p["reason"] != "cancellation_request" for p in device.payloads())
+
+
 def test_after_the_window_the_same_words_are_ordinary(device):
     device.desk.take(PLEA)
     device.clock.advance(minutes=3)
