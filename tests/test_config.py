@@ -54,3 +54,31 @@ def test_the_command_line_gives_one_line_and_a_nonzero_exit(tmp_path):
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "vad.hangover_ms" in lines[0]
+
+
+@pytest.mark.parametrize("data, named", [
+    ({"morning_call": {"time": "06:30"}}, "morning_call.time 06:30"),
+    ({"medications": [{"name": "수면제", "times": ["21:00", "22:00"]}]}, r"medications \(수면제\) times 22:00"),
+    ({"quiet_hours": {"start": "12:00", "end": "14:00"}, "medications": [{"name": "혈압약", "times": ["13:00"]}]},
+     r"medications \(혈압약\) times 13:00"),
+])
+def test_a_prompt_inside_quiet_hours_is_a_config_error(data, named):
+    """Not moved to the end of the quiet hours: a bedtime dose asked at 07:00 would be another dose."""
+    with pytest.raises(ConfigError, match=named + ".*quiet_hours"):
+        parse_config(data)
+
+
+def test_quiet_hours_may_run_past_midnight_or_not():
+    overnight = parse_config({}).quiet_hours
+    assert [overnight.covers(t) for t in ("21:29", "21:30", "00:00", "06:59", "07:00")] == \
+        [False, True, True, True, False]
+    midday = parse_config({"quiet_hours": {"start": "12:00", "end": "14:00"}}).quiet_hours
+    assert [midday.covers(t) for t in ("11:59", "12:00", "13:59", "14:00")] == [False, True, True, False]
+    # The edges are allowed: the call at the minute quiet hours end.
+    assert parse_config({"morning_call": {"time": "07:00"}}).morning_call.time == "07:00"
+
+
+def test_transcript_days_is_checked():
+    assert parse_config({}).routines.transcript_days == 30
+    with pytest.raises(ConfigError, match=r"routines\.transcript_days"):
+        parse_config({"routines": {"transcript_days": 0}})

@@ -29,12 +29,13 @@ class Listener:
         return None
 
 
-def routines(tmp_path, grace_min=120, listener=None):
+def routines(tmp_path, grace_min=120, listener=None, dialog_url=None):
+    """Without `dialog_url` the dialogue is down (nothing listens on the port): only the scheduling is tested."""
     config = parse_config({"morning_call": {"time": "08:00", "grace_min": grace_min},
                            "medications": [{"name": "혈압약", "times": ["08:30", "20:00"]}],
-                           "dialog": {"url": f"http://127.0.0.1:{free_port()}", "timeout_s": 1}})
+                           "dialog": {"url": dialog_url or f"http://127.0.0.1:{free_port()}", "timeout_s": 10}})
     store = Store(tmp_path / "speaker.db")
-    conversation = Conversation(RasaDialog(config.dialog.url, "t", 1), 0.5)
+    conversation = Conversation(RasaDialog(config.dialog.url, f"live-{time.time_ns()}", 10), 0.5)
     context = RoutineContext(config, SystemClock(), conversation, listener or Listener(), store, lambda e: None,
                              later=lambda at, job, run: None)
     return LiveRoutines(context, tmp_path / "jobs.db"), store
@@ -49,7 +50,7 @@ def test_jobs_survive_a_restart_and_are_not_doubled(tmp_path):
     first.start()
     ids = daily_ids(first)
     assert ids == sorted(f"{DAILY}{n}" for n in ("morning_call", "dose:혈압약:08:30", "dose:혈압약:20:00",
-                                                  "summary", "watchdog"))
+                                                  "summary", "retention", "watchdog"))
     due = first.context.clock.now() + timedelta(hours=1)
     first.later(due, ("dose_ask", "혈압약", due.isoformat()), lambda: None)
     first.stop()
@@ -97,3 +98,33 @@ def test_a_call_missed_past_its_grace_is_recorded_not_placed_late(tmp_path):
     assert listener.said == []
     assert [(level, "morning call" in reason and "missed" in reason) for _, level, reason, _ in alerts] == \
         [("notice", True)]
+
+
+def test_a_restart_in_the_middle_of_a_day_keeps_a_dose_being_asked_about(tmp_path, rasa_url):
+    """Asked about the 08:30 dose, the resident said "not yet"; the speaker restarts before the snooze is over.
+
+    The stored follow-up runs in the new process, asks through the real dialogue about the same dose (its
+    state kept in the local store), and, unanswered, stores the next try, a little louder.
+    """
+    first, store = routines(tmp_path, dialog_url=rasa_url)
+    first.start()
+    due = first.context.clock.now().replace(second=0, microsecond=0) - timedelta(minutes=20)
+    store.dose_due("혈압약", due)
+    first.later(first.context.clock.now() + timedelta(seconds=2), ("dose_ask", "혈압약", due.isoformat(), "0"),
+                lambda: None)
+    first.stop()
+
+    listener = Listener()
+    second, _ = routines(tmp_path, listener=listener, dialog_url=rasa_url)
+    second.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not listener.said and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # the routine stores its next try after the unanswered question
+        assert listener.said == ["어르신, 혈압약 드실 시간이에요. 드셨어요?"]
+        follow_ups = [job.args for job in second.scheduler.get_jobs() if job.id.startswith("later:")]
+        assert follow_ups == [("dose_ask", "혈압약", due.isoformat(), "1")]
+        assert store.dose_status("혈압약", due) == "pending"
+    finally:
+        second.stop()
