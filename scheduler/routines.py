@@ -89,17 +89,20 @@ def _asks(texts: Sequence[str], expect: str | None) -> bool:
     return expect is not None or any(t.rstrip().endswith("?") for t in texts)
 
 
-def converse(context: RoutineContext, routine: str, opening: str, louder: int = 0) -> list[Exchange]:
+def converse(context: RoutineContext, routine: str, opening: str, louder: int = 0,
+             unreachable: Sequence[str] = ()) -> list[Exchange]:
     """Opens with a message to the dialogue, then goes on while the speaker asks and the resident answers.
 
     Returns the exchanges the resident answered; fewer than asked when an answer did not come.
-    `louder` steps raise the speaker's voice for everything said in it.
+    `louder` steps raise the speaker's voice for everything said in it; `unreachable` is said instead of
+    the apology when the dialogue cannot be reached, so a reminder still reminds.
     """
     try:
         context.conversation.dialog.send(NEW_SESSION)
     except DialogUnavailable:
-        pass  # the opening meets the same failure and the resident hears the apology
-    reply = context.conversation.respond(opening).reply
+        pass  # the opening meets the same failure, below
+    opened = context.conversation.respond(opening)
+    reply = DialogReply(tuple(unreachable)) if opened.error and unreachable else opened.reply
     answered: list[Exchange] = []
     for _ in range(MAX_EXCHANGES):
         if not _asks(reply.texts, reply.expect):
@@ -181,7 +184,9 @@ class MedicationReminder:
         c = self.context
         if c.store.dose_status(self.medicine.name, self.due_at) != "pending":
             return
-        answered = converse(c, "medication", medication_opening(self.medicine.name), louder)
+        name = f"{c.config.resident.honorific}, {self.medicine.name}"
+        answered = converse(c, "medication", medication_opening(self.medicine.name), louder,
+                            unreachable=(f"{name} 드실 시간이에요. 잊지 말고 챙겨 드세요.",))
         status = next((p["medication"].get("status") for e in answered for p in e.reply.payloads
                        if isinstance(p.get("medication"), dict)), None)
         if status is not None:

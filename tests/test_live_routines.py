@@ -128,3 +128,39 @@ def test_a_restart_in_the_middle_of_a_day_keeps_a_dose_being_asked_about(tmp_pat
         assert store.dose_status("혈압약", due) == "pending"
     finally:
         second.stop()
+
+
+class SlowListener(Listener):
+    """Every prompt takes half a second to say; records when each began and ended."""
+
+    def __init__(self):
+        super().__init__()
+        self.spans = []
+
+    def say(self, texts, louder=0):
+        began = time.monotonic()
+        time.sleep(0.5)
+        super().say(texts, louder)
+        self.spans.append((began, time.monotonic()))
+
+
+def test_routines_due_at_the_same_moment_take_turns(tmp_path):
+    """A retry of the morning call and a dose asked again, both due now: one speaks after the other ends."""
+    listener = SlowListener()
+    live, store = routines(tmp_path, listener=listener)
+    live.start()
+    try:
+        now = live.context.clock.now()
+        due = now.replace(second=0, microsecond=0)
+        store.dose_due("혈압약", due)
+        at = now + timedelta(seconds=1)
+        live.later(at, ("morning_call", "2"), lambda: None)
+        live.later(at, ("dose_ask", "혈압약", due.isoformat(), "0"), lambda: None)
+        deadline = time.monotonic() + 15
+        while len(listener.spans) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        live.stop()
+    assert len(listener.spans) == 2, listener.said
+    (first_began, first_ended), (second_began, _) = sorted(listener.spans)
+    assert second_began >= first_ended
