@@ -71,7 +71,8 @@ class RoutineContext:
 
     def post(self, envelope: dict) -> None:
         self.send(envelope)
-        self.timeline({"at": envelope["occurred_at"], "event": envelope["type"], "payload": envelope["payload"]})
+        self.timeline({"at": envelope["occurred_at"], "event": envelope["type"], "id": envelope["id"],
+                       "payload": envelope["payload"]})
 
     def alert(self, level: AlertLevel, reason: str, heard: str | None = None) -> None:
         self.desk.raise_alert(Trigger(level, reason, heard, situation=reason, signal="routine"))

@@ -31,14 +31,14 @@ from typing import Callable
 from emergency.levels import AlertLevel
 from scheduler.clock import SimulatedClock
 from scheduler.day import Day
-from scheduler.routines import RoutineContext
+from scheduler.routines import RoutineContext, alert_from_understanding
 from scheduler.scenario import ScriptedResident, load_scenario
 from scheduler.store import Store
 from wakeword.detection import DISTRESS
 from wakeword.enrolment import EnrolmentStore, trim_to_speech
 
 from .audio import AudioClip, MicGate, WavFileSink, split_frames
-from .cli import Speaker, deliver, open_outbox, port_of, say_to_person
+from .cli import Speaker, deliver, hub_alerts, open_outbox, port_of, say_to_person
 from .config import Config
 from .demo_hub import CAREGIVER, Caregiver, LocalHub
 from .dialogue_server import RasaProcess
@@ -120,7 +120,7 @@ def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Pat
     today = datetime.now(scenario_zone(config)).date()
     scenario = _moved_to(scenario, today)
     start = datetime.combine(today, datetime.min.time(), scenario_zone(config)).replace(hour=6)
-    end = start.replace(hour=22, minute=30)
+    end = start.replace(hour=23)
     clock = SimulatedClock(start)
     record = DayRecord()
     timeline = Timeline(out / "timeline.jsonl", record)
@@ -135,13 +135,16 @@ def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Pat
     resident = ScriptedResident(scenario, clock, config.vad.no_answer_s)
     context = RoutineContext(config, clock, speaker.conversation, resident, Store(Path(config.routines.store)),
                              send, later=lambda at, job, run: None, timeline=timeline.show, started_at=start)
-    from scheduler.routines import alert_from_understanding
     speaker.conversation.on_alert = alert_from_understanding(context)
+    context.desk.acks = hub_alerts(config)
+    context.desk.say = lambda texts: _said_by_the_desk(context, resident, texts)
     day = Day(context, clock)
     day.plan(start, end)
     sounds = Sounds(config, speaker, context, out)
     day.later(start.replace(hour=10), ("radio",), lambda: sounds.radio(speech))
-    day.later(start.replace(hour=15), ("call for help",), lambda: sounds.call_for_help(hub))
+    day.later(start.replace(hour=15), ("call_for_help",), sounds.call_for_help)
+    day.later(start.replace(hour=15, minute=1), ("caregiver",),
+              lambda: _caregiver_acknowledges(hub, context, outbox, sending, timeline))
 
     def resident_speaks_up(until: datetime) -> None:
         for at, text in resident.speaking_up(until):
@@ -162,6 +165,26 @@ def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Pat
             sending.stop()
         outbox.close()
     return record
+
+
+def _said_by_the_desk(context: RoutineContext, resident: ScriptedResident, texts) -> None:
+    resident.say(texts)
+    for text in texts:
+        context.timeline({"at": context.clock.now().isoformat(), "routine": "emergency", "said": text})
+
+
+def _caregiver_acknowledges(hub: LocalHub, context: RoutineContext, outbox, sending, timeline: "Timeline") -> None:
+    """The caregiver sees the call for help on the dashboard and takes it in hand; the speaker hears of it."""
+    _drain(outbox, sending, timeline)
+    caregiver = Caregiver(hub.url)
+    emergencies = caregiver.open_alerts("emergency")
+    for alert_id in emergencies:
+        caregiver.acknowledge(alert_id, plan="visiting")
+    context.timeline({"at": context.clock.now().isoformat(), "routine": "caregiver",
+                      "note": f"{CAREGIVER.relation} {CAREGIVER.name} acknowledged {len(emergencies)} emergency "
+                              "alert(s) on the dashboard: visiting"})
+    # What the desk's watch thread does every few seconds on a device, once, on the simulated clock.
+    context.desk.check()
 
 
 def scenario_zone(config: Config):
@@ -198,7 +221,7 @@ class Sounds:
         self.replies = ReplySpeaker(speaker.voice(), WavFileSink(out / "spoken"), MicGate(),
                                     show=lambda text: context.timeline({"at": context.clock.now().isoformat(),
                                                                         "routine": "voice", "said": text}))
-        self.loop = speaker.voice_loop(self.replies, speaker.voice())
+        self.loop = speaker.voice_loop(self.replies, speaker.voice(), desk=context.desk)
 
     def _hear(self, clip: AudioClip) -> list:
         silence = AudioClip(bytes(int(1.5 * 16000) * 2))
@@ -226,7 +249,7 @@ class Sounds:
                                    "sound": f"real recording {row['file']}", "woke": woke, "alerts": alerts,
                                    "heard": " / ".join(t.transcript.text for t in turns if t.transcript)})
 
-    def call_for_help(self, hub: LocalHub) -> None:
+    def call_for_help(self) -> None:
         clip = trim_to_speech(Voice(CALL_RATE, self.config.voice.volume).synthesise(CALL_FOR_HELP))
         self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "call for help",
                                "sound": f"'{CALL_FOR_HELP}' in espeak-ng's voice at {CALL_RATE} wpm, no wake word "
@@ -261,7 +284,9 @@ class Timeline:
 def render(entry: dict) -> str | None:
     at = entry.get("at", "")[11:16]
     if "job" in entry:
-        return f"\n{at}  ── {JOB_NAMES.get(entry['job'].split()[0], entry['job'])} {' '.join(entry['job'].split()[1:])}"
+        kind, *args = entry["job"].split()
+        # A routine's own arguments name a medicine first, then times and counts the reader need not see.
+        return f"\n{at}  ── {JOB_NAMES.get(kind, kind)} {args[0] if args else ''}".rstrip()
     if "event" in entry:
         payload = entry["payload"]
         what = payload.get("level") or payload.get("status") or ""
@@ -286,8 +311,9 @@ def render(entry: dict) -> str | None:
     return "\n".join(lines) or None
 
 
-JOB_NAMES = {"morning_call": "굿모닝 콜", "dose": "복약 알림", "summary": "저녁 요약", "radio": "라디오",
-             "call": "도움 요청"}
+JOB_NAMES = {"morning_call": "굿모닝 콜", "dose": "복약 알림", "dose_ask": "복약 다시 묻기",
+             "dose_close": "복약 확인 마감", "summary": "저녁 요약", "radio": "라디오 (실제 녹음)",
+             "call_for_help": "도움 요청", "caregiver": "담당자"}
 
 
 def check_hub(hub: LocalHub, record: DayRecord) -> list[str]:
