@@ -146,6 +146,24 @@ class VoskRecogniser:
         decoder, pieces = self._grammars[key]
         return decoder.begin(), pieces
 
+    def path_score(self, phrases: Sequence[str], filler_words: int, weight: int, pcm: bytes) -> float:
+        """The log-likelihood of the best reading of this audio under the same grammar as `grammar`
+        (no phrases: the fillers alone), summed over the utterances Vosk ends inside it.
+
+        A fresh recogniser each time (a few ms): a reused one adapts to the audio it heard before,
+        which moved this score by several units from one pass over the same clip to the next.
+        """
+        pieces = list(dict.fromkeys(self.vocabulary.segment(p) for p in phrases))
+        decoder = self._decoder(pieces * weight + [w for w in self.fillers[:filler_words] if w not in pieces])
+        decoder.rec.SetMaxAlternatives(1)  # the best path's total score comes only with alternatives
+        results = []
+        for offset in range(0, len(pcm), 3200):
+            if decoder.accept(pcm[offset:offset + 3200]):
+                results.append(decoder.rec.Result())
+        results.append(decoder.rec.FinalResult())
+        best = [json.loads(r).get("alternatives", []) for r in results]
+        return sum(a[0]["confidence"] for a in best if a)
+
     def stream(self, expected: Sequence[str] = ()) -> "VoskStream":
         return VoskStream(self._open.begin(), self.grammar(expected) if expected else None)
 

@@ -83,10 +83,46 @@ def test_no_real_recording_is_taken_for_a_call_for_help(recogniser, real_clips):
     """46 distress phrases in one grammar: real everyday speech must not be forced onto any of them."""
     from emergency.distress_phrases import DISTRESS_PHRASES
 
-    spotter = PhraseSpotter(recogniser, DISTRESS_PHRASES)
+    spotter = PhraseSpotter(recogniser, DISTRESS_PHRASES, PhraseSpotter.DISTRESS_FILLERS)
     for row in real_clips:
         stream = spotter.stream()
         pcm = read_wav(row["path"]).pcm
         for offset in range(0, len(pcm), 960):
             stream.accept(pcm[offset:offset + 960])
         assert stream.finish() is None, row["file"]
+
+
+def _heard_at(spotter: PhraseSpotter, path) -> float | None:
+    """Audio fed, in seconds, when the stream first said it heard the phrase."""
+    stream = spotter.stream()
+    pcm = read_wav(path).pcm
+    heard_at = None
+    for offset in range(0, len(pcm), 960):
+        if stream.accept(pcm[offset:offset + 960]) and heard_at is None:
+            heard_at = (offset + 960) / 32000
+    stream.finish()  # the grammar's recogniser is shared: it must end the utterance, as the voice loop does
+    return heard_at
+
+
+def test_the_wake_word_must_stay_in_the_partial_result_before_it_counts(recogniser, real_clips):
+    """A partial result is a guess Vosk may take back: the chime waits until the phrase has stood in it."""
+    row = next(r for r in real_clips if r["file"] == "ko_pv_picovoice_koppulso.wav")
+    eager = _heard_at(PhraseSpotter(recogniser, ["코뿔소"], steady_s=0.0), row["path"])
+    steady = _heard_at(PhraseSpotter(recogniser, ["코뿔소"], steady_s=0.3), row["path"])
+    assert eager is not None and steady is not None
+    assert steady >= eager + 0.3 - 0.03  # one 30 ms frame of slack: the partial is read once a frame
+
+
+def test_a_phrase_really_said_is_heard_more_clearly_than_speech_forced_onto_one(recogniser, real_clips):
+    """The FLEURS sentence says 아프리카 and not 커피; with only 50 fillers to compete, a grammar of 커피
+    forces it onto the same stretch of speech anyway. The strength is what tells the two apart."""
+    row = next(r for r in real_clips if r["file"] == "ko_fleurs_test16.wav")
+    clip = read_wav(row["path"])
+    said = PhraseSpotter(recogniser, ["아프리카"])
+    forced = PhraseSpotter(recogniser, ["커피"], filler_words=50)
+    assert _spots(recogniser, "아프리카", row["path"])
+    stream = forced.stream()
+    for offset in range(0, len(clip.pcm), 960):
+        stream.accept(clip.pcm[offset:offset + 960])
+    assert stream.finish() is not None, "the forced spot this test relies on did not happen"
+    assert forced.strength(clip) < 0.6 <= said.strength(clip)

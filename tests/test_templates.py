@@ -15,7 +15,7 @@ from conftest import speaker_app, write_config
 from speaker_app.audio import AudioClip, read_wav
 from wakeword.enrolment import EnrolmentError, EnrolmentStore, check_take
 from wakeword.features import mfcc
-from wakeword.templates import Template, TemplateDetector
+from wakeword.templates import Template, TemplateDetector, take_spread
 
 PLEA = "살려 주세요"
 OTHERS = ["오늘 날씨가 참 좋네요", "밥 먹었어요", "텔레비전 좀 켜 줘", "손주가 내일 온대요",
@@ -87,9 +87,10 @@ def test_enrolment_from_wav_files_then_the_selftest(voice, tmp_path):
     assert "help1 (distress)" in result.stdout
     index = json.loads((tmp_path / "enrolment" / "enrolment.json").read_text(encoding="utf-8"))
     assert [(e["name"], e["kind"], len(e["takes"])) for e in index] == [("help1", "distress", 3)]
+    assert 0 < index[0]["spread"] < 0.2  # the takes' spread, which sets this phrase's own threshold
     selftest = speaker_app("selftest", "--config", str(config), "--wav-only")
     assert selftest.returncode == 0, selftest.stdout + selftest.stderr
-    assert "3 of 3 takes heard" in selftest.stdout
+    assert "3 of 3 takes heard, 3 strongly" in selftest.stdout  # each take is well inside its own threshold
 
 
 def test_enrolment_refuses_a_bad_name_and_a_single_take(tmp_path, voice):
@@ -100,6 +101,31 @@ def test_enrolment_refuses_a_bad_name_and_a_single_take(tmp_path, voice):
     with pytest.raises(EnrolmentError, match="two takes"):
         store.add("help", PLEA, "distress", [take])
     assert store.phrases() == []
+
+
+def test_each_phrase_gets_its_own_threshold_from_its_takes(voice, tmp_path):
+    """Takes said alike give a tight threshold; takes said differently each time, a looser one."""
+    def takes(settings):
+        return [check_take(read_wav(voice(PLEA, speed, pitch)), "take") for speed, pitch in settings]
+    alike, varied = takes([(128, 48), (130, 50), (132, 52)]), takes([(100, 30), (130, 50), (170, 70)])
+    assert 0 < take_spread([mfcc(t) for t in alike]) < take_spread([mfcc(t) for t in varied])
+    store = EnrolmentStore(tmp_path)
+    store.add("alike", PLEA, "distress", alike)
+    store.add("varied", PLEA, "distress", varied)
+    store.add("wake", PLEA, "wake", alike)
+    detector, kinds = store.detector({"wake": 0.3, "distress": 0.2})
+    spreads = {p.name: p.spread for p in store.phrases()}
+    assert detector.threshold("alike") == pytest.approx(spreads["alike"] + 0.2)
+    assert detector.threshold("wake") == pytest.approx(spreads["alike"] + 0.3)
+    assert detector.threshold("alike") < detector.threshold("varied")
+    assert kinds == {"alike": "distress", "varied": "distress", "wake": "wake"}
+
+
+def test_an_enrolment_without_spreads_asks_to_enrol_again(tmp_path):
+    (tmp_path / "enrolment.json").write_text(json.dumps([{"name": "help", "phrase": PLEA, "kind": "distress",
+                                                           "takes": ["help-1.wav", "help-2.wav"]}]))
+    with pytest.raises(EnrolmentError, match="enrol the phrases again"):
+        EnrolmentStore(tmp_path).phrases()
 
 
 def test_selftest_with_nothing_enrolled_says_what_to_do(tmp_path):

@@ -5,6 +5,17 @@ word is answered while the resident is still talking); detector 2 matches
 the resident's own enrolled takes (on the finished segment). Either one is
 enough: the recogniser is weak on Korean, and the templates know only what
 was enrolled, so together they miss less than either alone.
+
+A hit's strength, 0..1, says how clearly it was heard, so that the triage can
+escalate a strong plea at once and ask first about a weak one. The two
+detectors' strengths are on different scales, so each has its own
+"strong above" (EmergencyConfig.spotter_strong_above, template_strong_above):
+- spotter: the log-likelihood margin of the segment read with the phrase over
+  the fillers alone, divided by `PhraseSpotter.CLEAR_MARGIN` and capped at 1
+  (wakeword/spotter.py); a spot whose margin is zero or less is forced speech.
+- template: how far inside the phrase's own threshold the match is,
+  1 - distance / threshold (wakeword/templates.py); 0 at the threshold.
+bench/reports/spotting.md measures both against the false alarms.
 """
 from __future__ import annotations
 
@@ -12,17 +23,18 @@ from dataclasses import dataclass
 
 from speaker_app.audio import AudioClip
 
-from .spotter import PhraseSpotter, Spot, SpotStream
+from .spotter import PhraseSpotter, SpotStream
 from .templates import TemplateDetector
 
 WAKE, DISTRESS = "wake", "distress"
+SPOTTER, TEMPLATE = "spotter", "template"
 
 
 @dataclass(frozen=True)
 class Hit:
     phrase: str
-    detector: str  # "spotter" or "template"
-    strength: float  # 0..1: how clearly it was heard, for the triage
+    detector: str  # SPOTTER or TEMPLATE
+    strength: float  # 0..1: how clearly it was heard, on the detector's own scale (see above)
     end_s: float | None = None  # where the phrase ended in the segment, when known
 
 
@@ -34,12 +46,18 @@ class Detection:
 
 class Detectors:
     def __init__(self, wake: PhraseSpotter, distress: PhraseSpotter | None = None,
-                 templates: TemplateDetector | None = None, template_kinds: dict[str, str] | None = None):
+                 templates: TemplateDetector | None = None, template_kinds: dict[str, str] | None = None,
+                 strong_above: dict[str, float] | None = None):
         self.wake, self.distress, self.templates = wake, distress, templates
         self.template_kinds = template_kinds or {}  # enrolled name -> WAKE or DISTRESS
+        self.strong_above = strong_above or {}  # detector -> the strength above which a hit is strong
 
     def stream(self) -> "DetectionStream":
         return DetectionStream(self, self.wake.stream(), self.distress.stream() if self.distress else None)
+
+    def strong(self, hit: Hit) -> bool:
+        """Heard clearly enough to act on without asking (a detector with no setting: never)."""
+        return hit.strength >= self.strong_above.get(hit.detector, float("inf"))
 
 
 class DetectionStream:
@@ -53,19 +71,24 @@ class DetectionStream:
         return self.wake.accept(pcm)
 
     def finish(self, segment: AudioClip) -> Detection:
-        wake = _spotted(self.wake.finish())
-        distress = _spotted(self.distress.finish()) if self.distress else None
+        wake = _spotted(self.wake, self.detectors.wake, segment)
+        distress = _spotted(self.distress, self.detectors.distress, segment) if self.distress else None
         match = self.detectors.templates.match(segment) if self.detectors.templates else None
         if match is not None:
-            hit = Hit(match.phrase, "template", match.margin)
+            hit = Hit(match.phrase, TEMPLATE, match.margin)
             if self.detectors.template_kinds.get(match.name) == DISTRESS:
-                distress = distress or hit
+                distress = self._clearer(distress, hit)
             else:
-                wake = wake or hit
+                wake = self._clearer(wake, hit)
         return Detection(wake, distress)
 
+    def _clearer(self, spotted: Hit | None, matched: Hit) -> Hit:
+        """Both detectors heard it: the strong one, so that a weak spot does not make the speaker ask first."""
+        if spotted is None or (self.detectors.strong(matched) and not self.detectors.strong(spotted)):
+            return matched
+        return spotted
 
-def _spotted(spot: Spot | None) -> Hit | None:
-    # The grammar spotter gives no usable score yet (word confidences are ~1.0 at
-    # the model's lattice beam), so a spotted phrase counts as clearly heard.
-    return Hit(spot.phrase, "spotter", 1.0, spot.end_s) if spot else None
+
+def _spotted(stream: SpotStream, spotter: PhraseSpotter, segment: AudioClip) -> Hit | None:
+    spot = stream.finish()
+    return Hit(spot.phrase, SPOTTER, spotter.strength(segment), spot.end_s) if spot else None

@@ -1,7 +1,8 @@
 """The resident's own takes of their phrases, kept on the device only.
 
-Each phrase has a name, the words, a kind (the wake word or a call for help)
-and three or so takes. Takes are trimmed to the speech in them and stored
+Each phrase has a name, the words, a kind (the wake word or a call for help),
+three or so takes, and how far the takes lie from each other (their spread,
+which sets the phrase's own threshold). Takes are trimmed to the speech in them and stored
 as 16 kHz WAV files beside an index; nothing here ever leaves the device.
 The index is replaced atomically, so a power cut during enrolment leaves
 the previous enrolment intact.
@@ -22,7 +23,7 @@ from speaker_app.audio import AudioClip, read_wav, write_wav
 
 from .detection import DISTRESS, WAKE
 from .features import mfcc
-from .templates import Template
+from .templates import Template, TemplateDetector, take_spread
 
 # A take quieter than this was said too far from the speaker, or not at all.
 MIN_LEVEL_DBFS = -40.0
@@ -39,6 +40,7 @@ class EnrolledPhrase:
     phrase: str
     kind: str
     takes: tuple[Path, ...]
+    spread: float  # templates.take_spread of the takes
 
 
 def level_dbfs(clip: AudioClip) -> float:
@@ -86,8 +88,12 @@ class EnrolmentStore:
         except (OSError, ValueError) as error:
             raise EnrolmentError(f"the enrolment index {self.index} cannot be read ({error}); "
                                  "enrol the phrases again with speaker-app enroll") from None
-        return [EnrolledPhrase(e["name"], e["phrase"], e["kind"], tuple(self.folder / t for t in e["takes"]))
-                for e in entries]
+        try:
+            return [EnrolledPhrase(e["name"], e["phrase"], e["kind"], tuple(self.folder / t for t in e["takes"]),
+                                   float(e["spread"])) for e in entries]
+        except (KeyError, TypeError, ValueError) as error:
+            raise EnrolmentError(f"the enrolment index {self.index} is incomplete ({error!r}; an older version's?); "
+                                 "enrol the phrases again with speaker-app enroll") from None
 
     def add(self, name: str, phrase: str, kind: str, takes: Sequence[AudioClip]) -> EnrolledPhrase:
         if not re.fullmatch(r"[\w-]+", name):
@@ -102,14 +108,14 @@ class EnrolmentStore:
             path = self.folder / f"{name}-{number}.wav"
             write_wav(path, take)
             paths.append(path)
-        entry = EnrolledPhrase(name, phrase, kind, tuple(paths))
+        entry = EnrolledPhrase(name, phrase, kind, tuple(paths), take_spread([mfcc(t) for t in takes]))
         kept = [p for p in self.phrases() if p.name != name]
         self._write_index(kept + [entry])
         return entry
 
     def _write_index(self, phrases: list[EnrolledPhrase]) -> None:
         entries = [{"name": p.name, "phrase": p.phrase, "kind": p.kind,
-                    "takes": [t.name for t in p.takes]} for p in phrases]
+                    "takes": [t.name for t in p.takes], "spread": round(p.spread, 5)} for p in phrases]
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as f:
             json.dump(entries, f, ensure_ascii=False, indent=1)
@@ -117,10 +123,14 @@ class EnrolmentStore:
             os.fsync(f.fileno())
         os.replace(temporary, self.index)
 
-    def templates(self) -> tuple[list[Template], dict[str, str]]:
-        """Every take as a template, and each phrase's kind by name."""
-        templates, kinds = [], {}
+    def detector(self, margins: dict[str, float]) -> tuple[TemplateDetector | None, dict[str, str]]:
+        """The enrolled takes as templates (None when nothing is enrolled) and each phrase's kind by name.
+
+        A phrase's threshold is its takes' spread plus the margin for its kind.
+        """
+        templates, kinds, thresholds = [], {}, {}
         for phrase in self.phrases():
             kinds[phrase.name] = phrase.kind
+            thresholds[phrase.name] = phrase.spread + margins[phrase.kind]
             templates += [Template(phrase.name, phrase.phrase, mfcc(read_wav(take))) for take in phrase.takes]
-        return templates, kinds
+        return (TemplateDetector(templates, thresholds) if templates else None), kinds

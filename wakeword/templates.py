@@ -11,6 +11,12 @@ anything else, because it compares sounds with sounds.
 
 A phrase counts as heard when at least two of its takes (all of them if it
 has fewer) are closer than its threshold, so one odd take cannot set it off.
+
+Each phrase has its own threshold, set at enrolment from the takes
+themselves: how far the resident's takes lie from each other (`take_spread`)
+plus a margin per phrase list (the configuration's sensitivity). A resident
+who says a phrase differently each time gets a looser threshold, with no
+benchmark run on their voice.
 """
 from __future__ import annotations
 
@@ -24,9 +30,8 @@ from speaker_app.audio import AudioClip
 from .features import mfcc
 
 # The distance below which a segment is taken for a take of the phrase when
-# the configuration names none. bench/reports/spotting.md (espeak-ng voices)
-# found about 1 false alarm an hour at 0.205; the configuration sets 0.25 for
-# the wake word and 0.24 for calls for help, trading false alarms for misses.
+# no threshold is given for it. bench/reports/spotting.md (espeak-ng voices)
+# found about 1 false alarm an hour at 0.205.
 DEFAULT_THRESHOLD = 0.2
 
 
@@ -84,6 +89,22 @@ def alignment_distance(template: np.ndarray, segment: np.ndarray) -> float:
     with np.errstate(invalid="ignore", divide="ignore"):
         averages = np.where(steps[:, -1] > 0, total[:, -1] / np.maximum(steps[:, -1], 1), np.inf)
     return float(averages.min())
+
+
+def take_spread(takes: Sequence[np.ndarray]) -> float:
+    """How far a resident's takes of one phrase lie from each other.
+
+    Each take is held out and matched against the others as the detector
+    would decide (the second-closest of them; the closest when one is left);
+    the spread is the farthest held-out take.
+    """
+    if len(takes) < 2:
+        raise ValueError("the spread of a phrase needs at least two takes")
+    held_out = []
+    for i, take in enumerate(takes):
+        others = sorted(alignment_distance(other, take) for j, other in enumerate(takes) if j != i)
+        held_out.append(others[min(1, len(others) - 1)])
+    return float(max(held_out))
 
 
 def _unit(features: np.ndarray) -> np.ndarray:
