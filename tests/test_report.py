@@ -40,7 +40,7 @@ def test_the_report_names_each_section_and_where_each_figure_comes_from(tmp_path
     assert [line for line in text.splitlines() if line.startswith("## ")] == SECTIONS
     measured = [name for name in BENCHES if (reports / f"{name}.json").is_file()]
     # The figures committed with the benches: the report must rest on them, not on nothing.
-    assert {"voice", "hub_load", "outbox", "outbox_faults"} <= set(measured), measured
+    assert {"voice", "intents", "outbox_faults"} <= set(measured), measured
     for name in BENCHES:
         if name in measured:
             data = json.loads((reports / f"{name}.json").read_text(encoding="utf-8"))
@@ -50,30 +50,53 @@ def test_the_report_names_each_section_and_where_each_figure_comes_from(tmp_path
             assert f"| `{name}.json` | {data['written']} | `{data['command']}` | {m['cpu']} | {m['cores']} |" in text
         else:
             assert f"*No figures: `{name}.json` is missing. Measure with `" in text, name
+            if (reports / f"{name}.md").is_file():
+                assert f"Its last report, written before its figures were kept as JSON, is [{name}.md]({name}.md)" \
+                    in text, name
 
     voice = json.loads((reports / "voice.json").read_text(encoding="utf-8"))["figures"]
     reply = next(r for r in voice["rows"] if r["name"] == "reply latency (loop's figure)")
     assert f"median {reply['median']:,.0f} ms, 90th percentile {reply['p90']:,.0f} ms over {reply['n']} answers" in text
-    hub = json.loads((reports / "hub_load.json").read_text(encoding="utf-8"))["figures"]
-    best = max((s for s in hub["steps"] if s["database"] == "postgresql" and s["holds"]), key=lambda s: s["speakers"])
-    assert f"- postgresql: {best['speakers']:,} speakers with a p99 of {best['p99_ms']:.0f} ms" in text
     faults = json.loads((reports / "outbox_faults.json").read_text(encoding="utf-8"))["figures"]
     assert f"losses {faults['losses']}, duplicates stored {faults['duplicates_stored']}" in text
-    for png in ("report-latency.png", "report-hub-load.png"):
-        assert f"]({png})" in text and (reports / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    intents = json.loads((reports / "intents.json").read_text(encoding="utf-8"))["figures"]
+    for measured_set in intents["sets"]:
+        assert f"| `{measured_set['tsv']}` | {measured_set['lines']} | {100 * measured_set['accuracy']:.1f} % |" in text
+    assert "](report-latency.png)" in text
+    assert (reports / "report-latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hub_load_figures_become_a_plot_and_the_largest_load_held(tmp_path):
+    """On figures of a small real run of bench/hub_load.py (a few hundred speakers for 2 s)."""
+    reports = tmp_path / "reports"
+    shutil.copytree(REPORTS, reports)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "hub_load.py"), "--pg-devices", "200,400",
+                           "--sqlite-devices", "200", "--seconds", "2", "--report", str(reports / "hub_load.md")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert make_report(reports).returncode == 0
+    text = (reports / "REPORT.md").read_text(encoding="utf-8")
+    steps = json.loads((reports / "hub_load.json").read_text(encoding="utf-8"))["figures"]["steps"]
+    for database in ("postgresql", "sqlite"):
+        held = [s for s in steps if s["database"] == database and s["holds"]]
+        best = max(held, key=lambda s: s["speakers"])
+        assert f"- {database}: {best['speakers']:,} speakers with a p99 of {best['p99_ms']:.0f} ms" in text
+    assert "](report-hub-load.png)" in text
+    assert (reports / "report-hub-load.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_bench_without_figures_is_named_with_the_command_that_measures_it(tmp_path):
     reports = tmp_path / "reports"
     shutil.copytree(REPORTS, reports)
-    (reports / "hub_load.json").unlink()
-    (reports / "report-hub-load.png").unlink(missing_ok=True)
+    (reports / "voice.json").unlink()
+    (reports / "voice.md").unlink()
+    (reports / "report-latency.png").unlink(missing_ok=True)
     assert make_report(reports).returncode == 0
     text = (reports / "REPORT.md").read_text(encoding="utf-8")
-    assert ("*No figures: `hub_load.json` is missing. Measure with "
-            "`python bench/hub_load.py --report bench/reports/hub_load.md`.*") in text
-    assert "| `hub_load.json` | not measured |" in text
-    assert not (reports / "report-hub-load.png").exists()
+    assert "*No figures: `voice.json` is missing. Measure with `python bench/voice.py --report bench/reports/voice.md`.*" \
+        in text
+    assert "| `voice.json` | not measured |" in text
+    assert not (reports / "report-latency.png").exists()
 
 
 def test_a_reports_folder_that_is_not_there_is_one_line(tmp_path):
