@@ -234,14 +234,17 @@ class VoiceLoop:
     def _plea(self, text: str, found: Detection) -> Understanding:
         """A call for help heard in the audio: an emergency, whatever the transcript says.
 
-        When the words say so too (the distress rules, or the classifier), both are named
-        ("rule+spotter"): the desk then acts at once on a hit it would otherwise ask about.
+        A weak hit is checked against the words: when they say so too (the distress rules, or
+        the classifier), both are named ("rule+spotter") and the desk acts at once on a hit it
+        would otherwise ask about. A strong hit is not: the dialogue would only delay the alert.
         """
         hit = found.distress
-        try:
-            heard = self.conversation.understander.understand(text) if text.strip() else None
-        except DialogUnavailable:
-            heard = None
+        heard = None
+        if text.strip() and not self.detectors.strong(hit):
+            try:
+                heard = self.conversation.understander.understand(text)
+            except DialogUnavailable:
+                pass
         if heard is not None and heard.alert_level is AlertLevel.EMERGENCY:
             return dataclasses.replace(heard, decided_by=f"{heard.decided_by}+{hit.detector}")
         return Understanding(text or hit.phrase, "emergency", hit.strength, AlertLevel.EMERGENCY, hit.detector)

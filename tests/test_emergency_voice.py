@@ -24,6 +24,7 @@ from speaker_app.dialog import RasaDialog
 from speaker_app.recogniser import Transcript
 from speaker_app.voice_loop import Prompt, ReplySpeaker, VoiceLoop
 from wakeword.detection import Detectors
+from wakeword.spotter import Spot
 
 
 def silence(seconds: float) -> AudioClip:
@@ -64,8 +65,21 @@ class NothingSpotted:
         return None
 
 
+class PleaSpotted(NothingSpotted):
+    """A distress spotter that hears "살려 주세요" in every segment, at a given strength."""
+
+    def __init__(self, strength: float):
+        self.given = strength
+
+    def finish(self):
+        return Spot("살려 주세요", 0.0, 1.0)
+
+    def strength(self, segment) -> float:
+        return self.given
+
+
 class Speaker:
-    def __init__(self, dialogue_url: str, *texts: str):
+    def __init__(self, dialogue_url: str, *texts: str, detectors: Detectors | None = None):
         self.clock = FakeClock(dt.datetime.now(dt.timezone.utc))
         self.sent: list[dict] = []
         self.said: list[str] = []
@@ -73,7 +87,7 @@ class Speaker:
         dialog = RasaDialog(dialogue_url, f"desk-test-{time.time_ns()}", 10)
         self.conversation = Conversation(dialog, 0.5)
         self.conversation.on_alert = lambda u: self.desk.take(u, self.conversation.asked)
-        self.loop = VoiceLoop(ScriptedRecogniser(*texts), Detectors(NothingSpotted()), self.conversation,
+        self.loop = VoiceLoop(ScriptedRecogniser(*texts), detectors or Detectors(NothingSpotted()), self.conversation,
                               ReplySpeaker(None, SilentSink(), MicGate(), show=self.said.append), chime(),
                               VadConfig(no_answer_s=3.0), 30, desk=self.desk)
 
@@ -95,6 +109,24 @@ def test_a_call_for_help_during_a_routine_question_is_the_desks_turn(voice):
     (alert,) = speaker.sent
     assert alert["payload"]["level"] == "emergency" and alert["payload"]["transcript"] == "살려 주세요"
     assert [t.exchange.reply.texts for t in turns if t.exchange] == [(CALLING_HELP,)]
+
+
+@pytest.mark.parametrize("strength, words, reply, decided_by", [
+    (0.9, "서 옥스 여", CALLING_HELP, "spotter"),  # heard clearly: at once, whatever the words
+    (0.3, "서 옥스 여", ASK_FIRST, None),  # heard weakly, and the words say nothing: ask first
+    (0.3, "살려 주세요", CALLING_HELP, "rule+spotter"),  # heard weakly, but the words agree: at once
+])
+def test_a_detector_hit_is_triaged_by_its_strength_and_the_words(voice, strength, words, reply, decided_by):
+    """The spotter's verdict is given; the voice is espeak-ng's, the words are the recogniser's (scripted)."""
+    detectors = Detectors(NothingSpotted(), PleaSpotted(strength), strong_above={"spotter": 0.8})
+    speaker = Speaker(f"http://127.0.0.1:{free_port()}", words, detectors=detectors)
+    (turn,) = [t for t in speaker.loop.turns(split_frames(voice("살려 주세요") + silence(1.0), 30)) if t.exchange]
+    assert speaker.said == [reply]
+    if decided_by is None:
+        assert speaker.sent == []
+    else:
+        assert turn.exchange.understanding.decided_by == decided_by
+        assert [a["payload"]["level"] for a in speaker.sent] == ["emergency"]
 
 
 def test_a_groan_without_the_wake_word_is_asked_about_and_a_yes_escalates(voice, rasa_url):
