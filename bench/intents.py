@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from emergency.levels import AlertLevel, alert_level  # noqa: E402
 from speaker_app.dialogue_server import RasaProcess, free_port  # noqa: E402
 from speaker_app import dialogue_setup  # noqa: E402
+from speaker_app.intent_eval import Scores, level_table, per_intent_table, score_rows, sections, pct  # noqa: E402
 from figures import write_figures  # noqa: E402  (bench/, the script's own folder)
 
 HELDOUT = ROOT / "tests" / "data" / "intents_heldout.tsv"
@@ -57,8 +57,6 @@ CAVEATS = {
            "figures below come AFTER the training data and the distress rules were tuned on its misses (by "
            "generalising, never by copying its lines): no longer blind",
 }
-LEVELS = [AlertLevel.NONE, AlertLevel.NOTICE, AlertLevel.URGENT, AlertLevel.EMERGENCY]
-ALARMS = {AlertLevel.URGENT, AlertLevel.EMERGENCY}
 MIN_CONFIDENCE = 0.5  # config/example.yaml's dialog.min_confidence
 
 
@@ -80,62 +78,6 @@ def trained_texts(project: Path) -> set[str]:
     nlu = yaml.safe_load((project / "data" / "nlu.yml").read_text(encoding="utf-8"))["nlu"]
     return {squeezed(line.strip()[2:]) for block in nlu for line in block.get("examples", "").splitlines()
             if line.strip()}
-
-
-# --- scoring (also used by tests/test_intents_heldout.py) ------------------------------------
-
-@dataclass
-class Scores:
-    gold: list[str]
-    predicted: list[str]
-    decided_by: list[str]
-
-    @property
-    def n(self) -> int:
-        return len(self.gold)
-
-    def only(self, keep: list[bool]) -> "Scores":
-        def pick(values: list[str]) -> list[str]:
-            return [v for v, k in zip(values, keep) if k]
-        return Scores(pick(self.gold), pick(self.predicted), pick(self.decided_by))
-
-    @property
-    def accuracy(self) -> float:
-        return sum(g == p for g, p in zip(self.gold, self.predicted)) / self.n
-
-    def recall(self, intent: str) -> float:
-        pairs = [(g, p) for g, p in zip(self.gold, self.predicted) if g == intent]
-        return sum(g == p for g, p in pairs) / len(pairs) if pairs else float("nan")
-
-    def precision(self, intent: str) -> float:
-        pairs = [(g, p) for g, p in zip(self.gold, self.predicted) if p == intent]
-        return sum(g == p for g, p in pairs) / len(pairs) if pairs else float("nan")
-
-    def f1(self, intent: str) -> float:
-        p, r = self.precision(intent), self.recall(intent)
-        return 2 * p * r / (p + r) if p + r > 0 else 0.0
-
-    def levels(self) -> list[tuple[AlertLevel, AlertLevel]]:
-        return [(alert_level(g), alert_level(p)) for g, p in zip(self.gold, self.predicted)]
-
-    @property
-    def emergency_false_alarms(self) -> float:
-        """The share of lines that are not emergencies given the level `emergency` (the issue's measure)."""
-        others = [p for g, p in self.levels() if g is not AlertLevel.EMERGENCY]
-        return sum(p is AlertLevel.EMERGENCY for p in others) / len(others)
-
-    @property
-    def alarm_false_alarms(self) -> float:
-        """The share of lines that need no alarm (level none or notice) given `emergency` or `urgent`."""
-        calm = [p for g, p in self.levels() if g not in ALARMS]
-        return sum(p in ALARMS for p in calm) / len(calm)
-
-    @property
-    def missed_alarms(self) -> list[int]:
-        return [i for i, (g, p) in enumerate(self.levels()) if g in ALARMS and p.rank < g.rank]
-
-    def confused_pairs(self, top: int = 12) -> list[tuple[tuple[str, str], int]]:
-        return Counter((g, p) for g, p in zip(self.gold, self.predicted) if g != p).most_common(top)
 
 
 def classify(url: str, tsv: Path, folder: Path) -> list[dict]:
@@ -169,7 +111,6 @@ class Measured:
     """One test set through one model."""
     tsv: Path
     scores: Scores
-    rows: list[dict]
     unseen: list[bool]  # the line is not among the training examples (a short everyday line may well be)
 
     @property
@@ -197,8 +138,9 @@ def measure(name: str, model: Path, venv: Path, project: Path, tsvs: list[Path],
             rows = classify(server.url, tsv, folder)
             if [r["text"] for r in rows] != [text for text, _ in lines]:
                 raise SystemExit("speaker-app nlu did not answer line for line")
-            scores = Scores([gold for _, gold in lines], [r["intent"] for r in rows], [r["decided_by"] for r in rows])
-            sets.append(Measured(tsv.resolve(), scores, rows, [squeezed(text) not in trained for text, _ in lines]))
+            scores = Scores([text for text, _ in lines], [gold for _, gold in lines], [r["intent"] for r in rows],
+                            [r["decided_by"] for r in rows], [r["confidence"] for r in rows])
+            sets.append(Measured(tsv.resolve(), scores, [squeezed(text) not in trained for text, _ in lines]))
             texts += [text for text, _ in lines]
         parse_ms = parse_times_ms(server.url, texts)
     return Run(name, sets, parse_ms, train_s)
@@ -216,26 +158,13 @@ def train_with(config: Path, project: Path, venv: Path, out: Path, name: str) ->
 
 # --- output ----------------------------------------------------------------------------------
 
-def pct(x: float) -> str:
-    return "n/a" if x != x else f"{100 * x:.1f}%"
-
-
-def score_rows(s: Scores) -> list[tuple[str, str]]:
-    by = Counter(s.decided_by[i] for i, g in enumerate(s.gold) if g == "emergency" and s.predicted[i] == "emergency")
-    return [
-        ("lines", str(s.n)),
-        ("intent accuracy", pct(s.accuracy)),
-        ("emergency recall", f"{pct(s.recall('emergency'))} (decided by: "
-                             + ", ".join(f"{k} {v}" for k, v in sorted(by.items())) + ")"),
-        ("despair recall", pct(s.recall("despair"))),
-        ("emergency false alarms (non-emergency lines given `emergency`)", pct(s.emergency_false_alarms)),
-        ("alarm false alarms (none/notice lines given `emergency` or `urgent`)", pct(s.alarm_false_alarms)),
-    ]
-
-
 def summary_rows(run: Run, measured: Measured) -> list[tuple[str, str]]:
+    return score_rows(measured.scores) + extra_rows(run, measured)
+
+
+def extra_rows(run: Run, measured: Measured) -> list[tuple[str, str]]:
     unseen = measured.scores.only(measured.unseen)
-    rows = score_rows(measured.scores) + [
+    rows = [
         (f"intent accuracy on the {unseen.n} lines that are not training examples", pct(unseen.accuracy)),
         ("Rasa /model/parse median / p90 (all sets)",
          f"{statistics.median(run.parse_ms):.1f} / {sorted(run.parse_ms)[int(0.9 * len(run.parse_ms))]:.1f} ms"),
@@ -243,33 +172,6 @@ def summary_rows(run: Run, measured: Measured) -> list[tuple[str, str]]:
     if run.train_s is not None:
         rows.append(("training time (cold cache)", f"{run.train_s:.0f} s"))
     return rows
-
-
-def per_intent_table(s: Scores) -> list[str]:
-    lines = ["| intent | n | precision | recall | F1 |", "|---|---:|---:|---:|---:|"]
-    for intent in sorted(set(s.gold)):
-        lines.append(f"| {intent} | {s.gold.count(intent)} | {pct(s.precision(intent))} | {pct(s.recall(intent))} "
-                     f"| {s.f1(intent):.2f} |")
-    return lines
-
-
-def level_table(s: Scores) -> list[str]:
-    counts = Counter(s.levels())
-    lines = ["| gold \\ predicted | " + " | ".join(l.value for l in LEVELS) + " |",
-             "|---|" + "---:|" * len(LEVELS)]
-    for gold in LEVELS:
-        lines.append(f"| {gold.value} | " + " | ".join(str(counts[(gold, p)]) for p in LEVELS) + " |")
-    return lines
-
-
-def errors_list(measured: Measured) -> list[str]:
-    s = measured.scores
-    out = []
-    for i, (g, p) in enumerate(zip(s.gold, s.predicted)):
-        if g != p:
-            r = measured.rows[i]
-            out.append(f"- `{r['text']}`: {g} -> {p} ({r['decided_by']}, {r['confidence']:.2f})")
-    return out
 
 
 def first_blind_summary() -> list[str]:
@@ -288,14 +190,7 @@ def set_section(run: Run, measured: Measured) -> list[str]:
         else "none is a training example")]
     if measured.tsv in CAVEATS:
         md.append(f"- caveat: {CAVEATS[measured.tsv]}")
-    md += ["", "### Summary", "", "| measure | value |", "|---|---|"]
-    md += [f"| {k} | {v} |" for k, v in summary_rows(run, measured)]
-    md += ["", "### Per intent", ""] + per_intent_table(s)
-    md += ["", "### Alert levels (rows: gold, columns: decided)", ""] + level_table(s)
-    md += ["", "### Most confused pairs (gold -> decided)", ""]
-    md += [f"- {g} -> {p}: {n}" for (g, p), n in s.confused_pairs()] or ["- none"]
-    md += ["", "### Every error", ""] + (errors_list(measured) or ["- none"])
-    return md + [""]
+    return md + [""] + sections(s, extra_rows(run, measured))
 
 
 def report(runs: list[Run], started: float) -> str:

@@ -35,13 +35,15 @@ from .config import Config, ConfigError, load_config
 from .conversation import Conversation
 from .dialog import DialogUnavailable, RasaDialog
 from .dialogue_setup import SetupError
+from .intent_eval import LabelledSetError
 from .recogniser import VoskRecogniser, resolve_model_dir
 from .vad import Segmenter, Silence, SpeechSegment
 from .vocabulary import ModelError, SegmentationError
 from .voice import Voice
 from .voice_loop import ReplySpeaker, Turn, VoiceLoop
 
-FAILURES = (ConfigError, AudioError, ModelError, SegmentationError, SetupError, DialogUnavailable, EnrolmentError)
+FAILURES = (ConfigError, AudioError, ModelError, SegmentationError, SetupError, DialogUnavailable, EnrolmentError,
+            LabelledSetError)
 
 
 def say_to_person(text: str) -> None:
@@ -345,6 +347,25 @@ def cmd_nlu(args) -> int:
     return 0
 
 
+def cmd_nlu_eval(args) -> int:
+    import yaml
+
+    from . import intent_eval
+    from .dialogue_setup import DIALOGS
+
+    config = load_config(args.config)
+    intents = set(yaml.safe_load((DIALOGS / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    lines = intent_eval.read_labelled(args.file, intents)
+    understander = Speaker(config).conversation.understander
+    scores = intent_eval.Scores.of(lines, (understander.understand(text) for text, _ in lines))
+    print(intent_eval.summary(scores))
+    report = args.report or Path("build") / f"{args.file.stem}-eval.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(intent_eval.report(args.file, scores, config.dialog.min_confidence), encoding="utf-8")
+    say_to_person(f"report written to {report}")
+    return 0
+
+
 def _tsv_texts(path: Path) -> list[str]:
     """The first column of each row; a header row whose first cell is `text` is skipped."""
     try:
@@ -503,6 +524,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     nlu = command("nlu", cmd_nlu, "classify texts as the live loop does, one JSON line each")
     nlu.add_argument("texts", nargs="*")
     nlu.add_argument("--tsv", type=Path, help="a TSV file whose first column holds the texts")
+    nlu_eval = command("nlu-eval", cmd_nlu_eval, "score the decisions on labelled lines: accuracy, per intent, "
+                                                 "emergency recall, false alarms; and write a markdown report")
+    nlu_eval.add_argument("file", type=Path, help="tab-separated, with a header row naming `text` and `intent`")
+    nlu_eval.add_argument("--report", type=Path, help="the markdown report (default: build/FILE-eval.md)")
     enroll = command("enroll", cmd_enroll, "record the resident saying a phrase (or take WAV files), on the device only")
     enroll.add_argument("--name", required=True, help="a short name for the phrase, e.g. help1")
     enroll.add_argument("--phrase", required=True, help="the words, as the resident says them")
