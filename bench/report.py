@@ -294,7 +294,8 @@ def escalation_section(escalation: Source, reports: Path) -> list[str]:
         at_once = [r["to_hub_ms"] for r in runs if r["to_hub_ms"] is not None and not r["asked_first"]]
         asked = sum(r["asked_first"] for r in runs)
         md += [f"- End of a spoken \"살려 주세요\" to the alert stored at a real hub: median {ms(statistics.median(at_once))}, "
-               f"99th percentile {ms(float(np.percentile(at_once, 99)))} over {len(at_once)} runs escalated at once "
+               f"99th percentile {ms(float(np.percentile(at_once, 99, method='inverted_cdf')))} (nearest rank, as the bench "
+               f"counts it) over {len(at_once)} runs escalated at once "
                f"(goal: median under 1 s; {asked} of {len(runs)} runs were asked \"are you all right?\" first). Half "
                "a second of it is the silence that ends a turn.",
                f"- The first run is the first speech the process decodes after it starts: {ms(at_once[0])}; after it, "
