@@ -264,7 +264,8 @@ class ClockSync:
         if isinstance(offset, str):
             return Finding(WARN, check, f"{said}, and {offset}",
                            "enable NTP: `timedatectl set-ntp true` (systemd-timesyncd)")
-        detail = f"{said}; {abs(offset):.0f} s {'ahead of' if offset > 0 else 'behind'} the hub's clock"
+        off = "within a second of" if abs(offset) < 1 else f"{abs(offset):.0f} s {'ahead of' if offset > 0 else 'behind'}"
+        detail = f"{said}; {off} the hub's clock"
         if abs(offset) <= CLOSE_S:
             return Finding(PASS, check, detail)
         advice = "enable NTP: `timedatectl set-ntp true`, and check the time zone (resident.timezone)"
