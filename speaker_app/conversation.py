@@ -67,7 +67,10 @@ class Conversation:
         finally:
             timings["nlu_ms"] = _ms_since(started)
         taken = self.on_alert(understanding)
-        if taken is not None:
+        # A plea the desk has answered is still told to the dialogue, after the alert is out, so
+        # that a form it was holding (a check-in, a dose) ends as interrupted; the desk's words stand.
+        told_too = taken is not None and not taken.asks and understanding.alert_level is AlertLevel.EMERGENCY
+        if taken is not None and not told_too:
             self._spoke(taken)
             return Exchange(understanding, taken, None, timings)
         # When the rules or the confidence cut-off overrode the classifier, the
@@ -82,6 +85,8 @@ class Conversation:
             helping = understanding.alert_level is AlertLevel.EMERGENCY
             reply, error = DialogReply((HELP_WITHOUT_DIALOGUE if helping else APOLOGY,)), str(failure)
         timings["dialog_ms"] = _ms_since(started)
+        if told_too:
+            reply = DialogReply(taken.texts, tuple(p for p in reply.payloads if "expect" not in p))
         self._spoke(reply)
         return Exchange(understanding, reply, error, timings)
 

@@ -188,6 +188,26 @@ def test_a_plea_as_the_answer_to_the_morning_call_ends_it_and_raises_the_alert(r
     (alert,) = [e["payload"] for e in sent if e["type"] == "alert"]
     assert alert["level"] == "emergency" and alert["transcript"] == "넘어졌 어 못 일어나 겠어"
     assert alert["context"]["asked"] == resident.questions[0]  # what the speaker had asked
+    # The dialogue was told too: its check-in ends as interrupted by the call for help.
+    (checkin,) = [e["payload"] for e in sent if e["type"] == "checkin"]
+    assert checkin["dialogue"]["status"] == "interrupted"
+
+
+def test_a_plea_as_the_answer_to_a_dose_reminder_ends_the_asking(rasa_url, tmp_path):
+    from scheduler.routines import MedicationReminder
+
+    clock = FakeClock(dt.datetime(2026, 11, 25, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=9))))
+    config = parse_config({"dialog": {"url": rasa_url}, "medications": [{"name": "혈압약", "times": ["08:30"]}]})
+    conversation = Conversation(RasaDialog(rasa_url, f"desk-dose-{time.time_ns()}", 10), 0.5)
+    resident, sent, later = Resident("살려 주세요"), [], []
+    context = RoutineContext(config, clock, conversation, resident, Store(tmp_path / "speaker.db"), sent.append,
+                             later=lambda at, job, run: later.append(job))
+    conversation.on_alert = alert_from_understanding(context)
+    MedicationReminder(context, config.medications[0], clock.now()).start()
+    assert resident.heard[-1] == CALLING_HELP and len(resident.questions) == 1
+    assert [e["payload"]["level"] for e in sent if e["type"] == "alert"] == ["emergency"]
+    assert [e["payload"]["status"] for e in sent if e["type"] == "medication"] == ["interrupted"]
+    assert [job[0] for job in later] == ["dose_close"]  # not asked again; still missed at the window's end
 
 
 def test_chat_goes_through_the_desk_and_the_outbox_to_the_hub(rasa_url, tmp_path):
