@@ -92,7 +92,8 @@ class Source:
                             f"[{markdown.name}]({markdown.name}).")
             return missing
         m = self.data["machine"]
-        load = f"; load average {', '.join(map(str, m['load_average']))} when written" if "load_average" in m else ""
+        load = (f"; load average {', '.join(map(str, m['load_average']))} when written" if "load_average" in m else
+                f"; its load average is not in its figures but in [{self.name}.md]({self.name}.md)")
         if max(m.get("load_average", [0])) > m["cores"]:
             load += f": **the machine was busy with other work, so these figures are worse than on {m['cores']} idle cores**"
         return (f"Source: `{self.path.name}`, written {self.data['written']} by `{self.data['command']}` on "
@@ -393,7 +394,8 @@ def report(reports: Path, runs: list[str]) -> str:
                ("voice", "spotting", "intents", "escalation", "outbox", "outbox_faults", "hub_load")}
     md = ["# Anbu: what it was measured to do", "",
           f"Put together {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by `python bench/report.py"
-          f"{' --reuse' if not runs else ''}` from the figures the benchmarks wrote to `{reports.name}/`. Each "
+          f"{' --reuse' if not runs else ''}` from the figures the benchmarks wrote to "
+          f"`{reports.relative_to(ROOT) if reports.is_relative_to(ROOT) else reports}/`. Each "
           "section says how its figures were measured, from which file, and on what machine.", ""]
     if runs:
         md += ["Benchmarks run for this report:", ""] + [f"- {line}" for line in runs] + [""]
