@@ -492,10 +492,11 @@ def port_of(url: str) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
+    from .demo import DAY_SCRIPT, run_demo
 
     wait = not args.no_wait and sys.stdin.isatty()
-    return run_demo(load_config(args.config), args.out, args.speech, wait=wait)
+    return run_demo(load_config(args.config), args.out, args.speech, wait=wait, script=args.script or DAY_SCRIPT,
+                    live=args.live)
 
 
 def _exit_on_sigterm(signum, frame) -> None:
@@ -549,6 +550,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = command("demo", cmd_demo, "a whole simulated day with a care hub, the dialogue and the audio path")
     demo.add_argument("--out", type=Path, default=Path("build/demo"),
                       help="the day's hub database, outbox, store, timeline and spoken replies")
+    demo.add_argument("--script", type=Path, help="the day's script of the resident's answers "
+                                                  "(default config/scenarios/whole-day.yaml)")
+    demo.add_argument("--live", action="store_true", help="the same day on the configured microphone and "
+                                                          "loudspeaker: a person answers, the timeline says when")
     demo.add_argument("--no-wait", action="store_true", help="stop the hub at the end instead of serving the "
                                                              "dashboard until Ctrl-C (the default without a terminal)")
     demo.add_argument("--speech", type=Path, default=Path("../shared/speech"), help="real Korean recordings")

@@ -16,39 +16,39 @@ Not real, and the timeline says so where it happens:
 
 The real recordings of ../shared/speech play in the room in the morning
 (a radio, as far as the speaker knows): they must wake and raise nothing.
+
+`--live` runs the same day on the device's microphone and loudspeaker
+(speaker_app/demo_rooms.py): a person answers, and says the complaint and
+the call for help when the timeline asks; the clock stays simulated between
+the day's moments.
 """
 from __future__ import annotations
 
-import csv
 import json
 import signal
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
-from emergency.levels import AlertLevel
 from scheduler.clock import SimulatedClock
 from scheduler.day import Day
 from scheduler.routines import RoutineContext, alert_from_understanding
-from scheduler.scenario import ScriptedResident, load_scenario
+from scheduler.scenario import load_scenario
 from scheduler.store import Store
 from wakeword.detection import DISTRESS
 from wakeword.enrolment import EnrolmentStore, trim_to_speech
 
-from .audio import AudioClip, MicGate, WavFileSink, split_frames
+from .audio import find_device
 from .cli import Speaker, deliver, hub_alerts, open_outbox, port_of, say_to_person
 from .config import Config
 from .demo_hub import CAREGIVER, Caregiver, LocalHub
+from .demo_rooms import CALL_FOR_HELP, ENROL_RATE, LiveRoom, SimulatedRoom
 from .dialogue_server import RasaProcess
 from .dialogue_setup import rasa_venv, trained_model
 from .voice import Voice
-from .voice_loop import ReplySpeaker
 
 DAY_SCRIPT = Path(__file__).resolve().parent.parent / "config" / "scenarios" / "whole-day.yaml"
-CALL_FOR_HELP = "살려 주세요"
-ENROL_RATE, CALL_RATE = 120, 140  # words per minute: the call comes faster than the calm takes
 STEPS = 5
 
 
@@ -62,11 +62,14 @@ class DayRecord:
 
     entries: list[dict] = field(default_factory=list)
     sent: list[dict] = field(default_factory=list)
-    spoken_to_resident: list[str] = field(default_factory=list)
 
 
-def run_demo(config: Config, out: Path, speech: Path, wait: bool = True, script: Path = DAY_SCRIPT) -> int:
-    out.mkdir(parents=True, exist_ok=True)
+def run_demo(config: Config, out: Path, speech: Path, wait: bool = True, script: Path = DAY_SCRIPT,
+             live: bool = False) -> int:
+    _fresh(out)
+    if live:  # a missing device stops the demo before the slow set-up, naming the device
+        find_device(config.audio.input_device, "input")
+        find_device(config.audio.output_device, "output")
     step(1, "the dialogue: Rasa venv and trained model (cached after the first run)")
     venv = rasa_venv()
     model = trained_model(venv)
@@ -74,14 +77,17 @@ def run_demo(config: Config, out: Path, speech: Path, wait: bool = True, script:
     step(2, "the care hub: a caregiver, a resident and this speaker, on SQLite on 127.0.0.1")
     hub = LocalHub(out / "hub", config.resident.name or "김순자", config.resident.honorific)
     hub.set_up()
-    config = _for_the_day(config, out, hub)
+    config = _for_the_day(config, out, hub, live)
 
-    step(3, f"enrolling the resident's call for help '{CALL_FOR_HELP}': three takes in espeak-ng's voice")
-    _enrol(config, Voice(ENROL_RATE, config.voice.volume))
+    if live:
+        step(3, f"the resident's own enrolled takes from {config.enrolment.folder} (speaker-app enroll)")
+    else:
+        step(3, f"enrolling the resident's call for help '{CALL_FOR_HELP}': three takes in espeak-ng's voice")
+        _enrol(config, Voice(ENROL_RATE, config.voice.volume))
 
     with hub, RasaProcess(venv, model, port=port_of(config.dialog.url), log=out / "rasa.log"):
         step(4, f"the day, on a simulated clock (hub {hub.url})")
-        record = live_day(config, out, speech, hub, script)
+        record = run_day(config, out, speech, hub, script, live)
         step(5, "what the care hub holds now")
         failures = check_hub(hub, record)
         print(f"\ntimeline: {out / 'timeline.jsonl'}; the speaker's spoken replies: {out / 'spoken'}/")
@@ -95,13 +101,22 @@ def run_demo(config: Config, out: Path, speech: Path, wait: bool = True, script:
     return 1 if failures else 0
 
 
-def _for_the_day(config: Config, out: Path, hub: LocalHub) -> Config:
-    """The example configuration, with the day's files under `out` and the hub just made."""
+def _fresh(out: Path) -> None:
+    """Each day starts from nothing: yesterday's store would count its remarks in this week's trend."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("outbox.db*", "speaker.db*", "timeline.jsonl", "spoken/*.wav"):
+        for old in out.glob(name):
+            old.unlink()
+
+
+def _for_the_day(config: Config, out: Path, hub: LocalHub, live: bool) -> Config:
+    """The configuration, with the day's files under `out` and the hub just made; the simulated resident's
+    enrolment too (a live one keeps her own)."""
     return replace(
         config,
         hub=replace(config.hub, url=hub.url, token=hub.token, outbox=str(out / "outbox.db")),
         routines=replace(config.routines, store=str(out / "speaker.db")),
-        enrolment=replace(config.enrolment, folder=str(out / "enrolment")),
+        enrolment=config.enrolment if live else replace(config.enrolment, folder=str(out / "enrolment")),
     )
 
 
@@ -114,7 +129,7 @@ def _enrol(config: Config, voice: Voice) -> None:
     EnrolmentStore(folder).add("call-for-help", CALL_FOR_HELP, DISTRESS, takes)
 
 
-def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path) -> DayRecord:
+def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path, live: bool = False) -> DayRecord:
     """Runs the day; the record of what was said, heard and sent."""
     scenario = load_scenario(script, config.resident.timezone)
     today = datetime.now(scenario_zone(config)).date()
@@ -123,7 +138,8 @@ def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Pat
     end = start.replace(hour=23)
     clock = SimulatedClock(start)
     record = DayRecord()
-    timeline = Timeline(out / "timeline.jsonl", record)
+    room_kind = LiveRoom if live else SimulatedRoom
+    timeline = Timeline(out / "timeline.jsonl", record, room_kind.answers_are)
 
     speaker = Speaker(config, sender=f"{config.resident.id}:demo-{int(time.time())}")
     outbox, sending = open_outbox(config, clock)
@@ -132,42 +148,37 @@ def live_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Pat
         deliver(outbox, sending, envelope)
         record.sent.append(envelope)
 
-    resident = ScriptedResident(scenario, clock, config.vad.no_answer_s)
-    context = RoutineContext(config, clock, speaker.conversation, resident, Store(Path(config.routines.store)),
+    room = room_kind(config, speaker, clock, scenario, out)
+    context = RoutineContext(config, clock, speaker.conversation, room.resident, Store(Path(config.routines.store)),
                              send, later=lambda at, job, run: None, timeline=timeline.show, started_at=start)
     speaker.conversation.on_alert = alert_from_understanding(context)
     context.desk.acks = hub_alerts(config)
-    context.desk.say = lambda texts: _said_by_the_desk(context, resident, texts)
+    context.desk.say = lambda texts: _said_by_the_desk(context, room.resident, texts)
+    room.enter(context)
     day = Day(context, clock)
     day.plan(start, end)
-    sounds = Sounds(config, speaker, context, out)
-    day.later(start.replace(hour=10), ("radio",), lambda: sounds.radio(speech))
-    day.later(start.replace(hour=15), ("call_for_help",), sounds.call_for_help)
+    day.later(start.replace(hour=10), ("radio",), lambda: room.radio(speech))
+    day.later(start.replace(hour=15), ("call_for_help",), room.call_for_help)
     day.later(start.replace(hour=15, minute=1), ("caregiver",),
               lambda: _caregiver_acknowledges(hub, context, outbox, sending, timeline))
 
     def resident_speaks_up(until: datetime) -> None:
-        for at, text in resident.speaking_up(until):
+        for at, text in room.resident_speaks_up(until):
             clock.set(max(at, clock.now()))
-            timeline.show({"at": clock.now().isoformat(), "routine": "resident", "typed": True, "heard": text})
-            exchange = speaker.conversation.respond(text)
-            u = exchange.understanding
-            context.store.turn(clock.now(), text, u.intent if u else None, u.alert_level.value if u else None, None)
-            resident.say(exchange.reply.texts)
-            timeline.show({"at": clock.now().isoformat(), "routine": "resident", "said": " ".join(exchange.reply.texts),
-                           "intent": u.intent if u else None})
+            room.speak_up(text)
 
     try:
         day.run_until(end, before_each=resident_speaks_up)
         _drain(outbox, sending, timeline)
     finally:
+        room.close()
         if sending is not None:
             sending.stop()
         outbox.close()
     return record
 
 
-def _said_by_the_desk(context: RoutineContext, resident: ScriptedResident, texts) -> None:
+def _said_by_the_desk(context: RoutineContext, resident, texts) -> None:
     resident.say(texts)
     for text in texts:
         context.timeline({"at": context.clock.now().isoformat(), "routine": "emergency", "said": text})
@@ -213,75 +224,24 @@ def _drain(outbox, sending, timeline: "Timeline", limit_s: float = 30.0) -> None
                   "`speaker-app outbox` shows why")
 
 
-class Sounds:
-    """What the day plays through the real audio path: the radio, and the resident's call for help."""
-
-    def __init__(self, config: Config, speaker: Speaker, context: RoutineContext, out: Path):
-        self.config, self.speaker, self.context = config, speaker, context
-        self.replies = ReplySpeaker(speaker.voice(), WavFileSink(out / "spoken"), MicGate(),
-                                    show=lambda text: context.timeline({"at": context.clock.now().isoformat(),
-                                                                        "routine": "voice", "said": text}))
-        self.loop = speaker.voice_loop(self.replies, speaker.voice(), desk=context.desk)
-
-    def _hear(self, clip: AudioClip) -> list:
-        silence = AudioClip(bytes(int(1.5 * 16000) * 2))
-        turns = list(self.loop.turns(split_frames(silence + clip + silence, self.config.audio.frame_ms)))
-        self.context.clock.advance(timedelta(seconds=clip.seconds + 3))
-        return turns
-
-    def radio(self, speech: Path) -> None:
-        from .audio import read_wav
-
-        clips = speech / "clips.tsv"
-        if not clips.is_file():
-            self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "radio",
-                                   "note": f"no real recordings at {speech}; skipped"})
-            return
-        with clips.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader(f, delimiter="\t"))
-        for row in rows:
-            turns = self._hear(read_wav(speech / row["file"]))
-            woke = any(t.woke for t in turns)
-            alerts = [t.exchange.understanding.alert_level.value for t in turns
-                      if t.exchange and t.exchange.understanding
-                      and t.exchange.understanding.alert_level is not AlertLevel.NONE]
-            self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "radio",
-                                   "sound": f"real recording {row['file']}", "woke": woke, "alerts": alerts,
-                                   "heard": " / ".join(t.transcript.text for t in turns if t.transcript)})
-
-    def call_for_help(self) -> None:
-        clip = trim_to_speech(Voice(CALL_RATE, self.config.voice.volume).synthesise(CALL_FOR_HELP))
-        self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "call for help",
-                               "sound": f"'{CALL_FOR_HELP}' in espeak-ng's voice at {CALL_RATE} wpm, no wake word "
-                                        "(stands in for the resident; the template detector hears it)"})
-        turns = self._hear(clip)
-        for turn in turns:
-            if turn.exchange and turn.exchange.understanding:
-                u = turn.exchange.understanding
-                self.context.timeline({"at": self.context.clock.now().isoformat(), "routine": "call for help",
-                                       "detected": u.decided_by, "intent": u.intent,
-                                       "alert_level": u.alert_level.value})
-
-
-
-
 class Timeline:
     """Prints each step for people and keeps it as JSON lines."""
 
-    def __init__(self, path: Path, record: DayRecord):
+    def __init__(self, path: Path, record: DayRecord, answers_are: str):
         self.file = path.open("w", encoding="utf-8")
-        self.record = record
+        self.record, self.answers_are = record, answers_are
 
     def show(self, entry: dict) -> None:
         self.record.entries.append(entry)
         self.file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.file.flush()
-        line = render(entry)
+        line = render(entry, self.answers_are)
         if line:
             print(line, flush=True)
 
 
-def render(entry: dict) -> str | None:
+def render(entry: dict, answers_are: str = "typed") -> str | None:
+    """One timeline entry for people; `answers_are` says how the answers to routines came: typed or heard."""
     at = entry.get("at", "")[11:16]
     if "job" in entry:
         kind, *args = entry["job"].split()
@@ -302,7 +262,8 @@ def render(entry: dict) -> str | None:
         lines.append(f"{at}     안부: {entry['said']}")
     if "heard" in entry and entry.get("routine") != "radio":
         heard = entry["heard"]
-        label = "typed" if entry.get("typed", entry.get("routine") not in ("voice", "call for help")) else "heard"
+        label = ("typed" if entry.get("typed") else
+                 "heard" if entry.get("routine") in ("voice", "call for help") else answers_are)
         lines.append(f"{at}     어르신 ({label}): {heard if heard is not None else '(no answer)'}")
     if "alert_level" in entry:
         lines.append(f"{at}     detected by {entry['detected']}: {entry['intent']} → alert {entry['alert_level']}")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SPEECH, free_port, speaker_app
+from pulse import DEVICE
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,75 @@ def test_the_summary_holds_the_days_facts(day):
     assert {a["level"] for a in data["alerts"]} == {"notice", "emergency"}
     (text,) = hub.execute("SELECT text FROM summaries")
     assert text[0] == summary["payload"]["text"]
+
+
+# --- the same day on a sound device (--live) -----------------------------------------------------------------
+
+CALL = "파란 우산 가져와"  # her own words for "help me", enrolled; not a phrase the spotter or the rules know
+LIVE_SCRIPT = """\
+date: 2026-11-25
+resident: []   # nobody answers: the person at the device only calls for help when the timeline asks
+"""
+
+
+@pytest.mark.device
+def test_the_day_runs_live_on_a_sound_device(pulse_server, tmp_path):
+    """`--live` on a PulseAudio null sink: the speaker talks into the sink, its microphone is the sink's monitor.
+
+    The person is a thread that reads the timeline and, when it asks for the call for help, plays her enrolled
+    call into the sink in espeak-ng's voice (it stands for the resident). Her call is a phrase of her choosing
+    that neither the spotter's phrase list nor the distress rules know, so only the template detector can hear
+    it: nothing here passes on recognition of espeak-ng audio. Nobody answers the routines; the day is short.
+    """
+    import subprocess
+    import threading
+    import time
+
+    from speaker_app.audio import DeviceSink, read_wav
+    from speaker_app.voice import Voice
+    from wakeword.detection import DISTRESS
+    from wakeword.enrolment import EnrolmentStore, trim_to_speech
+
+    enrolment = tmp_path / "enrolment"
+    voice = Voice(120)
+    EnrolmentStore(enrolment).add("call-for-help", CALL, DISTRESS,
+                                  [trim_to_speech(voice.synthesise(CALL)) for _ in range(3)])
+    config = yaml.safe_load((ROOT / "config" / "example.yaml").read_text(encoding="utf-8"))
+    config["dialog"]["url"] = f"http://127.0.0.1:{free_port()}"
+    config["audio"] = {"input_device": DEVICE, "output_device": DEVICE}
+    config["enrolment"]["folder"] = str(enrolment)
+    config["vad"]["no_answer_s"] = 3
+    config["morning_call"]["tries"] = 1
+    config["medications"] = [{"name": "혈압약", "times": ["08:30"], "snooze_min": 30, "window_min": 31}]
+    path = tmp_path / "speaker.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    script = tmp_path / "day.yaml"
+    script.write_text(LIVE_SCRIPT, encoding="utf-8")
+    out = tmp_path / "out"
+
+    call = trim_to_speech(Voice(140).synthesise(CALL))
+    timeline = out / "timeline.jsonl"
+    stop = threading.Event()
+
+    def person() -> None:
+        while not stop.wait(0.3):
+            if timeline.exists() and CALL in timeline.read_text(encoding="utf-8"):
+                time.sleep(1.0)
+                DeviceSink(DEVICE).play(call)
+                return
+
+    threading.Thread(target=person, daemon=True).start()
+    try:
+        result = speaker_app("demo", "--live", "--no-wait", "--config", str(path), "--script", str(script),
+                             "--out", str(out), timeout=600)
+    finally:
+        stop.set()
+    assert result.returncode == 0, result.stderr[-3000:]
+    entries = [json.loads(line) for line in timeline.read_text(encoding="utf-8").splitlines()]
+    detected = [e for e in entries if e.get("routine") == "call for help" and "alert_level" in e]
+    assert detected and detected[0]["alert_level"] == "emergency" and detected[0]["detected"] == "template"
+    radio = [e for e in entries if e.get("routine") == "radio" and "woke" in e]
+    assert all(not e["woke"] and e["alerts"] == [] for e in radio)
+    unanswered = [e for e in entries if e.get("routine") == "morning_call"]
+    assert unanswered and all(e.get("heard") is None for e in unanswered if "heard" in e)
+    assert any("이영희님이 지금 오고 계세요" in (e.get("said") or "") for e in entries)
