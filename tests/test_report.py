@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
 SECTIONS = ["## Voice: how soon the speaker answers, and how fast it hears",
@@ -26,14 +28,20 @@ SECTIONS = ["## Voice: how soon the speaker answers, and how fast it hears",
 BENCHES = ["voice", "spotting", "intents", "escalation", "outbox", "outbox_faults", "hub_load"]
 
 
+@pytest.fixture
+def reports(tmp_path) -> Path:
+    """A copy of bench/reports: what the report reads, and where it writes."""
+    copy = tmp_path / "reports"
+    shutil.copytree(REPORTS, copy)
+    return copy
+
+
 def make_report(folder: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), "--reuse", "--reports", str(folder)],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
-def test_the_report_names_each_section_and_where_each_figure_comes_from(tmp_path):
-    reports = tmp_path / "reports"
-    shutil.copytree(REPORTS, reports)
+def test_the_report_names_each_section_and_where_each_figure_comes_from(reports):
     done = make_report(reports)
     assert done.returncode == 0, done.stderr
     text = (reports / "REPORT.md").read_text(encoding="utf-8")
@@ -66,10 +74,8 @@ def test_the_report_names_each_section_and_where_each_figure_comes_from(tmp_path
     assert (reports / "report-latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_hub_load_figures_become_a_plot_and_the_largest_load_held(tmp_path):
+def test_hub_load_figures_become_a_plot_and_the_largest_load_held(reports):
     """On figures of a small real run of bench/hub_load.py (a few hundred speakers for 2 s)."""
-    reports = tmp_path / "reports"
-    shutil.copytree(REPORTS, reports)
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "hub_load.py"), "--pg-devices", "200,400",
                            "--sqlite-devices", "200", "--seconds", "2", "--report", str(reports / "hub_load.md")],
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
@@ -85,9 +91,7 @@ def test_hub_load_figures_become_a_plot_and_the_largest_load_held(tmp_path):
     assert (reports / "report-hub-load.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_bench_without_figures_is_named_with_the_command_that_measures_it(tmp_path):
-    reports = tmp_path / "reports"
-    shutil.copytree(REPORTS, reports)
+def test_a_bench_without_figures_is_named_with_the_command_that_measures_it(reports):
     (reports / "voice.json").unlink()
     (reports / "voice.md").unlink()
     (reports / "report-latency.png").unlink(missing_ok=True)
