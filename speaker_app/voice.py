@@ -1,59 +1,84 @@
-"""Speaking Korean: pyttsx3 on espeak-ng's Korean voice.
+"""Speaking Korean: espeak-ng's Korean voice, through pyttsx3's binding of it.
 
 Slow by default: older listeners follow slower speech better. The text is
 spoken sentence by sentence, so the first sentence can play while the
 resident is still waiting for an answer, and a long reply never has to be
 synthesised in full before anything is heard.
 
+espeak-ng runs in its synchronous mode, called directly: pyttsx3's own
+engine loop drives it asynchronously from a callback thread, and there the
+voice, rate and volume set before an utterance were at times applied only
+to a later one, so a reply came out in the English voice, at the default
+rate, or empty (seen in one of five runs of tests/test_routine_voice.py
+beside PortAudio, and under load). Synchronously, what is set holds.
+
 "A little louder" (a morning call tried again, a dose asked again) is a gain
-on the synthesised samples, not espeak-ng's own volume or rate: changed
-between utterances, espeak-ng (through pyttsx3) sometimes applies them only
-one or more utterances later (measured: of seven rate changes in a row, two
-took effect), while the configured volume, set once, always holds.
+on the synthesised samples with a soft limiter: espeak-ng at full volume
+already peaks near full scale.
 """
 from __future__ import annotations
 
-import contextlib
-import io
+import ctypes
 import re
-import tempfile
-from pathlib import Path
+import threading
 from typing import Iterator
 
 import numpy as np
 
-from .audio import AudioClip, AudioError, read_wav
-
+from .audio import SAMPLE_RATE, AudioClip, AudioError, resample
 
 LOUDER_STEP_DB = 4.0  # one step is clearly louder to an older ear, not yet a shout
 MAX_LOUDER = 2  # +8 dB at most; past that the limiter only flattens the speech
 LIMITER_KNEE = 0.5  # of full scale: below it samples pass unchanged, above it they bend towards full scale
+
+_ESPEAK_LOCK = threading.Lock()  # one espeak-ng per process: every Voice takes turns with it
+_espeak_rate_hz: int | None = None
+
+
+def _espeak():
+    """pyttsx3's ctypes binding of libespeak-ng, initialised once for the process."""
+    global _espeak_rate_hz
+    try:
+        from pyttsx3.drivers import _espeak
+    except (ImportError, OSError) as error:
+        raise AudioError(f"cannot load espeak-ng for speech ({error}); install espeak-ng") from None
+    if _espeak_rate_hz is None:
+        rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0)
+        if rate <= 0:
+            raise AudioError("espeak-ng would not start; reinstall espeak-ng and espeak-ng-data")
+        _espeak_rate_hz = rate
+    return _espeak
 
 
 class Voice:
     VOICE_ID = "ko"  # exactly: a loose match on "ko" also finds Konkani (inc/kok)
 
     def __init__(self, rate: int = 120, volume: float = 1.0):
-        import pyttsx3
-
-        try:
-            self.engine = pyttsx3.init("espeak")
-        except Exception as error:  # pyttsx3 raises whatever its driver raised
-            raise AudioError(f"cannot start espeak-ng for speech ({error}); install espeak-ng") from None
-        if not any(v.id == self.VOICE_ID for v in self.engine.getProperty("voices")):
+        with _ESPEAK_LOCK:
+            espeak = _espeak()
+            voices = {v.identifier.decode("utf-8", "replace").lower() for v in espeak.ListVoices()}
+        if self.VOICE_ID not in voices:
             raise AudioError("espeak-ng has no Korean voice 'ko'; install espeak-ng-data")
-        self.engine.setProperty("voice", self.VOICE_ID)
-        self.engine.setProperty("rate", rate)
-        self.engine.setProperty("volume", volume)
-        self._folder = tempfile.TemporaryDirectory(prefix="anbu-voice-")
+        self.rate, self.volume = rate, volume
 
     def synthesise(self, text: str, louder: int = 0) -> AudioClip:
-        path = Path(self._folder.name) / "utterance.wav"
-        # pyttsx3 announces every saved file on stdout, which carries our JSON lines.
-        with contextlib.redirect_stdout(io.StringIO()):
-            self.engine.save_to_file(text, str(path))
-            self.engine.runAndWait()
-        return made_louder(read_wav(path), louder)
+        chunks: list[bytes] = []
+
+        def collect(wav, samples, events) -> int:
+            if samples > 0:
+                chunks.append(ctypes.string_at(wav, samples * 2))
+            return 0
+
+        with _ESPEAK_LOCK:
+            espeak = _espeak()
+            espeak.SetSynthCallback(collect)
+            espeak.SetVoiceByName(self.VOICE_ID.encode())
+            espeak.SetParameter(espeak.RATE, self.rate, 0)
+            espeak.SetParameter(espeak.VOLUME, int(round(self.volume * 100)), 0)
+            espeak.Synth(text, flags=espeak.CHARS_UTF8 | espeak.ENDPAUSE)  # returns when all of it is spoken
+        samples = np.frombuffer(b"".join(chunks), dtype="<i2").astype(np.float64)
+        clip = AudioClip.from_samples(np.round(resample(samples, _espeak_rate_hz, SAMPLE_RATE)))
+        return made_louder(clip, louder)
 
     def sentences(self, text: str, louder: int = 0) -> Iterator[AudioClip]:
         for sentence in split_sentences(text):

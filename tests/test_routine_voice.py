@@ -77,3 +77,24 @@ def test_louder_stops_at_its_cap_and_never_clips(tmp_path):
     assert levels == sorted(levels) and levels[MAX_LOUDER] > 1.5 * levels[0]
     assert levels[MAX_LOUDER + 1] == levels[MAX_LOUDER]
     assert np.abs(made_louder(clip, MAX_LOUDER).samples()).max() < 32767
+
+
+def test_louder_reaches_the_loudspeaker(pulse_server):
+    """The same prompt at the usual level, then two steps louder, played through PortAudio into a PulseAudio
+    null sink and recorded from its monitor: what leaves the speaker is louder, not just the file.
+    espeak-ng speaks (plumbing and level only). One clip, so one output stream: a second stream opened
+    while the monitor records has at times delivered nothing."""
+    from pulse import DEVICE
+    from speaker_app.audio import AudioClip, DeviceSink, DeviceSource, play_and_record
+    from speaker_app.voice import Voice
+
+    voice, gap = Voice(), AudioClip(bytes(SAMPLE_RATE * 2))  # one second of silence between the two
+    usual = voice.synthesise("어르신, 혈압약 드실 시간이에요.", 0)
+    louder = voice.synthesise("어르신, 혈압약 드실 시간이에요.", MAX_LOUDER)
+    assert abs(usual.seconds - louder.seconds) < 0.1 and usual.seconds > 1, (usual.seconds, louder.seconds)
+    heard = play_and_record(gap + usual + gap + louder + gap, DeviceSource(DEVICE, 30), DeviceSink(DEVICE)).samples()
+    # Split at the middle of the silence between them (the sink's latency is tens of milliseconds).
+    boundary = int((0.3 + 1.0 + usual.seconds + 0.5) * SAMPLE_RATE)
+    speech = [part[np.abs(part) > 200] for part in (heard[:boundary], heard[boundary:])]
+    assert all(len(part) > SAMPLE_RATE // 2 for part in speech), [len(part) for part in speech]
+    assert rms(speech[1]) > 1.5 * rms(speech[0]), (rms(speech[0]), rms(speech[1]))
