@@ -92,8 +92,10 @@ class Source:
                             f"[{markdown.name}]({markdown.name}).")
             return missing
         m = self.data["machine"]
-        load = (f"; load average {', '.join(map(str, m['load_average']))} when written" if "load_average" in m else
-                f"; its load average is not in its figures but in [{self.name}.md]({self.name}.md)")
+        markdown = self.path.with_suffix(".md")
+        load = (f"; load average {', '.join(map(str, m['load_average']))} when written" if "load_average" in m
+                else f"; its load average is in [{markdown.name}]({markdown.name})" if markdown.is_file()
+                else "; its load average was not recorded")
         if max(m.get("load_average", [0])) > m["cores"]:
             load += f": **the machine was busy with other work, so these figures are worse than on {m['cores']} idle cores**"
         return (f"Source: `{self.path.name}`, written {self.data['written']} by `{self.data['command']}` on "
