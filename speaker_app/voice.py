@@ -13,8 +13,8 @@ rate, or empty (seen in one of five runs of tests/test_routine_voice.py
 beside PortAudio, and under load). Synchronously, what is set holds.
 
 "A little louder" (a morning call tried again, a dose asked again) is a gain
-on the synthesised samples with a soft limiter: espeak-ng at full volume
-already peaks near full scale.
+on the synthesised samples with a soft limiter (espeak-ng at full volume
+already peaks near full scale), and a slightly slower rate.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from .audio import SAMPLE_RATE, AudioClip, AudioError, resample
 LOUDER_STEP_DB = 4.0  # one step is clearly louder to an older ear, not yet a shout
 MAX_LOUDER = 2  # +8 dB at most; past that the limiter only flattens the speech
 LIMITER_KNEE = 0.5  # of full scale: below it samples pass unchanged, above it they bend towards full scale
+SLOWER_PER_STEP = 0.9  # each louder step also speaks a tenth slower
 
 _ESPEAK_LOCK = threading.Lock()  # one espeak-ng per process: every Voice takes turns with it
 _espeak_rate_hz: int | None = None
@@ -73,7 +74,8 @@ class Voice:
             espeak = _espeak()
             espeak.SetSynthCallback(collect)
             espeak.SetVoiceByName(self.VOICE_ID.encode())
-            espeak.SetParameter(espeak.RATE, self.rate, 0)
+            steps = max(0, min(louder, MAX_LOUDER))
+            espeak.SetParameter(espeak.RATE, round(self.rate * SLOWER_PER_STEP ** steps), 0)
             espeak.SetParameter(espeak.VOLUME, int(round(self.volume * 100)), 0)
             espeak.Synth(text, flags=espeak.CHARS_UTF8 | espeak.ENDPAUSE)  # returns when all of it is spoken
         samples = np.frombuffer(b"".join(chunks), dtype="<i2").astype(np.float64)
