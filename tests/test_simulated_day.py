@@ -161,3 +161,18 @@ def test_a_missing_recording_is_named(day_config, tmp_path):
     result = speaker_app("simulate-day", "--config", str(day_config), "--script", str(script))
     assert result.returncode != 0 and result.stdout == ""
     assert "resident[0].answers" in result.stderr and "nowhere.wav" in result.stderr
+
+
+def test_stop_ends_the_asking_but_the_dose_is_still_missed(day_config, tmp_path):
+    """"그만" to the 08:30 reminder: the dialogue's payload says stopped, the speaker does not ask again,
+    and the dose, never confirmed, is missed at the end of its window."""
+    script = tmp_path / "stopped.yaml"
+    script.write_text(yaml.safe_dump({"date": dt.date(2026, 11, 25), "resident": [
+        {"at": "07:50", "answers": ["잘 잤어요", "네 먹었어요", "기분 좋아요", "아니 없어요"]},
+        {"at": "08:25", "answers": ["그만"]},
+        {"at": "19:55", "answers": ["네 먹었어요"]}]}, allow_unicode=True), encoding="utf-8")
+    timeline = simulate(day_config, script)
+    morning = [e for e in day_by_events(timeline) if e[1] == "medication" and e[0] < "12:00"]
+    assert morning == [("08:30", "medication", "혈압약 stopped"), ("10:30", "medication", "혈압약 missed")]
+    asks = [e["at"][11:16] for e in timeline if e.get("routine") == "medication" and "heard" in e]
+    assert [at for at in asks if at < "12:00"] == ["08:30"]
