@@ -1386,7 +1386,7 @@ def write_report(args, curves, configured, results, positives, negatives, neg_ho
     out("## The wake-word default")
     out("")
     out("| candidate | syllables | spelled | detector 1: false wakes/h on espeak-ng | detector 2: miss at "
-        "≤ 1 false wake/h | detector 2: feasible thresholds | detector 2 at 0.20 |")
+        "≤ 1 false wake/h | detector 2: feasible margins | detector 2 at the configured margin |")
     out("|---|---|---|---|---|---|---|")
     for (key, phrase, spoken), c in zip(WAKE_CANDIDATES, curves[2:]):
         s = spots[key]

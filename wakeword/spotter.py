@@ -45,12 +45,15 @@ class PhraseSpotter:
     WAKE_FILLERS = 200
     DISTRESS_FILLERS = 1500
     WEIGHT = 3
-    # bench/reports/spotting.md: most false wakes on the partial result were
-    # gone a few frames later; waiting this long costs the chime as much.
+    # bench/reports/spotting.md: every second of waiting delays the chime as
+    # much. False partials on espeak-ng speech mostly stood 0.18-0.24 s before
+    # Vosk took them back: 0.24 s halved the false wakes but put the chime a
+    # median 510 ms after a real wake word, past the ~400 ms older users
+    # expect; 0.09 s (360 ms) only drops the one-frame flickers.
     STEADY_S = 0.09
     # A log-likelihood margin this large over the fillers alone counts as
-    # fully clear (strength 1.0); the real speakers' phrases measured in
-    # bench/reports/spotting.md have a median margin of about this.
+    # fully clear (strength 1.0). bench/reports/spotting.md, real speech:
+    # words truly said had a median margin of 16.9, false spots at most 8.3.
     CLEAR_MARGIN = 20.0
 
     def __init__(self, recogniser: VoskRecogniser, phrases: Sequence[str], filler_words: int = WAKE_FILLERS,
