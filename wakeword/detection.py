@@ -19,7 +19,9 @@ bench/reports/spotting.md measures both against the false alarms.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
 
 from speaker_app.audio import AudioClip
 
@@ -34,8 +36,15 @@ SPOTTER, TEMPLATE = "spotter", "template"
 class Hit:
     phrase: str
     detector: str  # SPOTTER or TEMPLATE
-    strength: float  # 0..1: how clearly it was heard, on the detector's own scale (see above)
+    # Measured when first asked for: a spot's strength costs two more decodings of the segment
+    # (0.1-0.3 s of CPU for a few seconds of speech), which a wake word's turn should not wait for.
+    measure: Callable[[], float] = field(repr=False, compare=False)
     end_s: float | None = None  # where the phrase ended in the segment, when known
+
+    @cached_property
+    def strength(self) -> float:
+        """0..1: how clearly it was heard, on the detector's own scale (see above)."""
+        return self.measure()
 
 
 @dataclass(frozen=True)
@@ -75,15 +84,15 @@ class DetectionStream:
         distress = _spotted(self.distress, self.detectors.distress, segment) if self.distress else None
         match = self.detectors.templates.match(segment) if self.detectors.templates else None
         if match is not None:
-            hit = Hit(match.phrase, TEMPLATE, match.margin)
+            hit = Hit(match.phrase, TEMPLATE, lambda: match.margin)
             if self.detectors.template_kinds.get(match.name) == DISTRESS:
                 distress = self._clearer(distress, hit)
             else:
-                wake = self._clearer(wake, hit)
+                wake = wake or hit  # the spot knows where the wake phrase ended, the template does not
         return Detection(wake, distress)
 
     def _clearer(self, spotted: Hit | None, matched: Hit) -> Hit:
-        """Both detectors heard it: the strong one, so that a weak spot does not make the speaker ask first."""
+        """Both detectors heard a plea: the strong one, so that a weak spot does not make the speaker ask first."""
         if spotted is None or (self.detectors.strong(matched) and not self.detectors.strong(spotted)):
             return matched
         return spotted
@@ -91,4 +100,4 @@ class DetectionStream:
 
 def _spotted(stream: SpotStream, spotter: PhraseSpotter, segment: AudioClip) -> Hit | None:
     spot = stream.finish()
-    return Hit(spot.phrase, SPOTTER, spotter.strength(segment), spot.end_s) if spot else None
+    return Hit(spot.phrase, SPOTTER, lambda: spotter.strength(segment), spot.end_s) if spot else None
