@@ -16,11 +16,11 @@ from typing import Callable, Protocol, Sequence
 from emergency.desk import Desk, Trigger
 from emergency.levels import AlertLevel
 from speaker_app.config import Config, MedicationConfig
-from speaker_app.dialog import DialogReply
 from speaker_app.conversation import Conversation, Exchange
-from speaker_app.dialog import CHECKIN_OPENING, NEW_SESSION, DialogUnavailable, medication_opening
-from speaker_app.voice import MAX_LOUDER
+from speaker_app.dialog import CHECKIN_OPENING, NEW_SESSION, DialogReply, DialogUnavailable, medication_opening
 from speaker_app.understanding import Understanding
+from speaker_app.voice import MAX_LOUDER
+from speaker_app.voice_loop import Turn
 
 from .clock import Clock
 from .store import Store
@@ -76,6 +76,15 @@ class RoutineContext:
 
     def alert(self, level: AlertLevel, reason: str, heard: str | None = None) -> None:
         self.desk.raise_alert(Trigger(level, reason, heard, situation=reason, signal="routine"))
+
+    def heard(self, turn: Turn) -> None:
+        """A turn of the voice loop, recorded: that speech was heard, and the words when they were understood."""
+        now = self.clock.now()
+        if turn.transcript is not None:
+            self.store.speech_heard(now)
+        understood = turn.exchange.understanding if turn.exchange else None
+        if understood is not None:  # routines record the turns they hold themselves
+            self.store.turn(now, understood.text, understood.intent, understood.alert_level.value, None)
 
     def in_quiet_hours(self, at: datetime) -> bool:
         return self.config.quiet_hours.covers(at.strftime("%H:%M"))
@@ -216,26 +225,37 @@ class MedicationReminder:
 
 @dataclass
 class InactivityWatchdog:
-    """Time since the resident last talked with the speaker, against two thresholds.
+    """Two signals of life, each against its own thresholds.
 
-    It counts turns (the resident answering or asking), not sound: a
-    television talks all day, so sound alone is no sign that the resident is
-    well, while a turn is.
+    Turns (the resident answering or asking) are the one that counts: only
+    she makes them. Speech heard at all is weaker: a television talks all
+    day, so speech is no sign that she is well; but a house where nothing
+    at all was said for most of a day is worth a look, and an alert about
+    no conversation says whether the house was silent too.
     """
 
     context: RoutineContext
     raised: AlertLevel = field(default=AlertLevel.NONE)
+    silent_raised: bool = False
 
     def run(self) -> None:
         c = self.context
         settings = c.config.inactivity
-        last = c.store.last_turn_at() or c.started_at or c.clock.now()
-        quiet_h = (c.clock.now() - last).total_seconds() / 3600
+        now, since = c.clock.now(), c.started_at or c.clock.now()
+        last = c.store.last_turn_at() or since
+        speech = c.store.last_speech_at() or since
+        quiet_h, silent_h = (now - last).total_seconds() / 3600, (now - speech).total_seconds() / 3600
         level = (AlertLevel.URGENT if quiet_h >= settings.urgent_h
                  else AlertLevel.NOTICE if quiet_h >= settings.notice_h else AlertLevel.NONE)
         if level.rank > self.raised.rank:
-            c.alert(level, f"no conversation for {quiet_h:.1f} hours (last: {last:%m-%d %H:%M})")
+            c.alert(level, f"no conversation for {quiet_h:.1f} hours (last: {last:%m-%d %H:%M}; "
+                           f"speech last heard {speech:%m-%d %H:%M})")
         self.raised = level  # back to none once the resident talks again
+        silent = silent_h >= settings.silent_notice_h
+        if silent and not self.silent_raised:
+            c.alert(AlertLevel.NOTICE, f"no speech heard at all for {silent_h:.1f} hours: a silent house "
+                                       f"(last conversation: {last:%m-%d %H:%M})")
+        self.silent_raised = silent
 
 
 class TranscriptRetention:

@@ -21,6 +21,10 @@ MIGRATIONS = [
     CREATE TABLE alerts (at TEXT NOT NULL, level TEXT NOT NULL, reason TEXT NOT NULL, heard TEXT);
     CREATE TABLE summaries (day TEXT PRIMARY KEY, text TEXT NOT NULL, data TEXT NOT NULL);
     """,
+    # When the microphone last heard any speech at all: one row, kept up to date, never the words.
+    """
+    CREATE TABLE speech_heard (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
+    """,
 ]
 
 
@@ -63,6 +67,10 @@ class Store:
     def alert(self, at: datetime, level: str, reason: str, heard: str | None) -> None:
         self.db.execute("INSERT INTO alerts VALUES (?, ?, ?, ?)", (at.isoformat(), level, reason, heard))
 
+    def speech_heard(self, at: datetime) -> None:
+        self.db.execute("INSERT INTO speech_heard VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at "
+                        "WHERE excluded.at > speech_heard.at", (at.isoformat(),))
+
     def summary(self, day: str, text: str, data: dict) -> None:
         self.db.execute("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)",
                         (day, text, json.dumps(data, ensure_ascii=False)))
@@ -71,6 +79,12 @@ class Store:
 
     def last_turn_at(self) -> datetime | None:
         row = self.db.execute("SELECT max(at) FROM turns").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def last_speech_at(self) -> datetime | None:
+        """Speech of anyone, or of a television: a turn with the speaker is speech too."""
+        row = self.db.execute("SELECT max(at) FROM (SELECT at FROM speech_heard UNION ALL SELECT max(at) FROM turns)"
+                              ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def turns_between(self, start: datetime, end: datetime) -> list[tuple[str, str, str | None, str | None]]:

@@ -130,10 +130,7 @@ def cmd_run(args) -> int:
     say_to_person(f"listening; say '{config.wake.phrase}' to wake the speaker (Ctrl-C stops)")
     try:
         for turn in loop.turns(source.frames()):
-            understood = turn.exchange.understanding if turn.exchange else None
-            if understood is not None:  # routines record the turns they hold themselves
-                context.store.turn(context.clock.now(), understood.text, understood.intent,
-                                   understood.alert_level.value, None)
+            context.heard(turn)
             if turn.no_answer:
                 say_to_person("(no answer)")
             if turn.exchange is not None and turn.exchange.error:

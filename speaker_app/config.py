@@ -108,11 +108,16 @@ class InactivityConfig:
     # far better.
     notice_h: float = 14.0
     urgent_h: float = 24.0
+    # Hours in which the microphone heard no speech at all, not even a television: a silent house.
+    # Longer than a night; a notice, since a resident who lives quietly is not in danger for that.
+    silent_notice_h: float = 16.0
     check_every_min: int = 30
 
     def check(self) -> None:
         if not 0 < self.notice_h < self.urgent_h:
             raise ConfigError("inactivity.notice_h must be above 0 and below inactivity.urgent_h")
+        if not self.silent_notice_h > 0:
+            raise ConfigError("inactivity.silent_notice_h must be above 0")
 
 
 @dataclass(frozen=True)

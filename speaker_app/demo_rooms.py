@@ -114,6 +114,8 @@ class SimulatedRoom(Room):
     def hear(self, clip: AudioClip) -> list[Turn]:
         silence = AudioClip(bytes(int(1.5 * 16000) * 2))
         turns = list(self.loop.turns(split_frames(silence + clip + silence, self.config.audio.frame_ms)))
+        for turn in turns:
+            self.context.heard(turn)
         self.context.clock.advance(timedelta(seconds=clip.seconds + 3))
         return turns
 
@@ -153,10 +155,7 @@ class LiveRoom(Room):
 
     def _listen(self, loop) -> None:
         for turn in loop.turns(self._frames()):
-            understood = turn.exchange.understanding if turn.exchange else None
-            if understood is not None:
-                self.context.store.turn(self.context.clock.now(), understood.text, understood.intent,
-                                        understood.alert_level.value, None)
+            self.context.heard(turn)
             self.turns.put(turn)
 
     def _frames(self) -> Iterator[Frame]:
