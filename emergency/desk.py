@@ -73,6 +73,15 @@ _NO = re.compile(r"아니|아뇨|괜찮|됐어|됐습|필요없|안불러|부르
 _CANCEL = re.compile(r"잘못(말|했|불|눌)|실수|취소|장난|아무(일|것)도없|괜찮|안불러도|부르지마|필요없")
 
 
+# What the desk records on the device beside the alerts themselves: these belong to an alert, and are not one.
+REPEAT, CANCELLATION = "repeat", "cancellation_request"
+
+
+def opens_an_alert(reason: str) -> bool:
+    """Whether a recorded alert of the device's store is an alert of its own (not a repeat or a cancellation)."""
+    return not (reason.startswith(f"{REPEAT} ") or reason == CANCELLATION)
+
+
 def _squeezed(text: str) -> str:
     return "".join(text.split())
 
@@ -215,7 +224,7 @@ class Desk:
         if joined is not None:
             joined.repeats += 1
             joined.last_at = now
-            self._record(now, joined.level, f"repeat {joined.repeats}: {joined.trigger.reason}", trigger.transcript)
+            self._record(now, joined.level, f"{REPEAT} {joined.repeats}: {joined.trigger.reason}", trigger.transcript)
             if not joined.followed_up:
                 joined.followed_up = True
                 self._post(joined.level, joined.trigger.reason, trigger.transcript,
@@ -271,10 +280,10 @@ class Desk:
         return None
 
     def _cancellation(self, alert: OpenAlert, text: str, asked: str | None, now: datetime) -> DialogReply:
-        self._record(now, alert.level, "cancellation_request", text)
+        self._record(now, alert.level, CANCELLATION, text)
         if not alert.cancel_requested:
             alert.cancel_requested = True
-            self._post(alert.level, "cancellation_request", text, {"asked": asked, "at": now.isoformat()},
+            self._post(alert.level, CANCELLATION, text, {"asked": asked, "at": now.isoformat()},
                        cancels=alert.id)
         return DialogReply((CANCEL_NOTED,))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Protocol, Sequence
 
-from emergency.desk import Desk, Trigger
+from emergency.desk import Desk, Trigger, opens_an_alert
 from emergency.levels import AlertLevel
 from speaker_app.config import Config, MedicationConfig
 from speaker_app.conversation import Conversation, Exchange
@@ -284,7 +284,7 @@ class EveningSummary:
         turns = c.store.turns_between(start, now)
         checkins = c.store.checkins_between(start, now)
         doses = c.store.doses_between(start, now + timedelta(days=1))
-        alerts = c.store.alerts_between(start, now)
+        alerts = [a for a in c.store.alerts_between(start, now) if opens_an_alert(a[2])]
         taken = [m for m, _, status in doses if status == "taken"]
         missed = [f"{m} {due[11:16]}" for m, due, status in doses if status == "missed"]
         complaints = [heard for _, heard, intent, _ in turns if intent == "health_complaint"]

@@ -1,4 +1,5 @@
-"""The inactivity watchdog's two signals: turns with the speaker, and speech heard at all.
+"""The inactivity watchdog's two signals (turns with the speaker, and speech heard at all), and what the
+evening summary counts as the day's alerts.
 
 Driven on a simulated clock through the real emergency desk; what the microphone heard enters as the voice
 loop's turns (a television's speech is a turn nobody answered: a transcript, no exchange).
@@ -8,12 +9,15 @@ from zoneinfo import ZoneInfo
 
 from conftest import free_port
 from scheduler.clock import SimulatedClock
-from scheduler.routines import InactivityWatchdog, RoutineContext
+from emergency.desk import Trigger
+from emergency.levels import AlertLevel
+from scheduler.routines import EveningSummary, InactivityWatchdog, RoutineContext
 from scheduler.store import Store
 from speaker_app.config import ConfigError, parse_config
 from speaker_app.conversation import Conversation
 from speaker_app.dialog import RasaDialog
 from speaker_app.recogniser import Transcript
+from speaker_app.understanding import Understanding
 from speaker_app.voice_loop import Turn
 
 import pytest
@@ -30,13 +34,19 @@ class Nobody:
         return None
 
 
-def watched(tmp_path):
+def quiet_day(tmp_path):
+    """Routines on a simulated clock from midnight, with no dialogue behind them (the port is free)."""
     clock = SimulatedClock(datetime(2026, 11, 25, 0, 0, tzinfo=SEOUL))
     config = parse_config({"dialog": {"url": f"http://127.0.0.1:{free_port()}"}})
     sent: list[dict] = []
     context = RoutineContext(config, clock, Conversation(RasaDialog(config.dialog.url, "watchdog", 1), 0.5),
                              Nobody(), Store(tmp_path / "speaker.db"), sent.append,
                              later=lambda at, job, run: None, started_at=clock.now())
+    return clock, context, sent
+
+
+def watched(tmp_path):
+    clock, context, sent = quiet_day(tmp_path)
     return clock, context, InactivityWatchdog(context), sent
 
 
@@ -90,3 +100,18 @@ def test_a_turn_with_the_speaker_is_speech_too(tmp_path):
 def test_the_silence_threshold_is_checked(tmp_path):
     with pytest.raises(ConfigError, match="inactivity.silent_notice_h"):
         parse_config({"inactivity": {"silent_notice_h": 0}})
+
+
+def test_the_evening_summary_counts_alerts_not_their_repeats_or_cancellations(tmp_path):
+    clock, context, sent = quiet_day(tmp_path)
+    clock.advance(timedelta(hours=15))
+    alert = context.desk.raise_alert(Trigger(AlertLevel.EMERGENCY, "emergency", "살려 주세요", "voice:emergency", "rule"))
+    clock.advance(timedelta(minutes=1))
+    context.desk.raise_alert(Trigger(AlertLevel.EMERGENCY, "emergency", "살려 주세요", "voice:emergency", "rule"))
+    assert alert.repeats == 1
+    context.desk.take(Understanding("괜찮아 잘못 말했어", "deny", 0.9, AlertLevel.NONE, "classifier"))
+    clock.advance(timedelta(hours=6))
+    EveningSummary(context).run()
+    summary, = [e["payload"] for e in sent if e["type"] == "summary"]
+    assert [a["reason"] for a in summary["data"]["alerts"]] == ["emergency"]
+    assert "알림 1건" in summary["text"]
