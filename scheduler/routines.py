@@ -153,7 +153,10 @@ class MorningCall:
     def run(self, attempt: int = 1) -> None:
         c = self.context
         settings = c.config.morning_call
-        answered = converse(c, "morning_call", CHECKIN_OPENING, louder=attempt - 1)
+        # With the dialogue down the speaker still greets and asks: an answer shows she is there, so an
+        # outage of the dialogue is not taken for a resident who does not answer.
+        answered = converse(c, "morning_call", CHECKIN_OPENING, louder=attempt - 1,
+                            unreachable=(f"안녕하세요 {c.config.resident.honorific}. 좋은 아침이에요. 잘 주무셨어요?",))
         answers = checkin_answers(answered)
         # The dialogue's own record of the check-in, when its form sends one.
         dialogue = next((p["checkin"] for e in answered for p in e.reply.payloads if isinstance(p.get("checkin"), dict)),

@@ -1,11 +1,11 @@
-"""With the dialogue server down, a dose reminder still reminds, by name, and the dose is still settled."""
+"""With the dialogue server down, a dose reminder still reminds by name and a morning call still greets."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from conftest import free_port
 from scheduler.clock import SimulatedClock
 from scheduler.day import Day
-from scheduler.routines import MedicationReminder, RoutineContext
+from scheduler.routines import MedicationReminder, MorningCall, RoutineContext
 from scheduler.store import Store
 from speaker_app.config import parse_config
 from speaker_app.conversation import APOLOGY, Conversation
@@ -46,3 +46,37 @@ def test_a_dose_reminder_names_the_medicine_when_the_dialogue_is_down(tmp_path):
     assert listener.said == [("08:30", reminder, 0), ("09:00", reminder, 1), ("09:30", reminder, 2)]
     assert all(APOLOGY not in text for _, text, _ in listener.said)
     assert [e["payload"]["status"] for e in sent if e["type"] == "medication"] == ["missed"]
+
+
+class Answerer(Listener):
+    """The resident, who answers the speaker's question (the recogniser wrote it so)."""
+
+    def ask(self, texts, expect, louder=0):
+        self.say(texts, louder)
+        return "응 잘 잤어"
+
+
+def morning_with_the_dialogue_down(tmp_path, resident_of):
+    config = parse_config({"resident": {"honorific": "할머니"}, "morning_call": {"tries": 2},
+                           "dialog": {"url": f"http://127.0.0.1:{free_port()}", "timeout_s": 1}})
+    clock = SimulatedClock(datetime(2026, 11, 25, 8, 0, tzinfo=SEOUL))
+    resident, sent = resident_of(clock), []
+    context = RoutineContext(config, clock, Conversation(RasaDialog(config.dialog.url, "down", 1), 0.5), resident,
+                             Store(tmp_path / "speaker.db"), sent.append, later=lambda at, job, run: None)
+    day = Day(context, clock)
+    day.later(clock.now(), ("morning_call",), MorningCall(context).run)
+    day.run_until(datetime(2026, 11, 25, 12, 0, tzinfo=SEOUL))
+    return resident, sent
+
+
+def test_a_morning_call_with_the_dialogue_down_still_greets_and_an_answer_is_a_check_in(tmp_path):
+    resident, sent = morning_with_the_dialogue_down(tmp_path, Answerer)
+    assert resident.said[0] == ("08:00", "안녕하세요 할머니. 좋은 아침이에요. 잘 주무셨어요?", 0)
+    assert [e["type"] for e in sent] == ["checkin"]  # she answered: no "unanswered" alert for an outage
+
+
+def test_a_morning_call_with_the_dialogue_down_nobody_answers_is_still_an_alert(tmp_path):
+    resident, sent = morning_with_the_dialogue_down(tmp_path, Listener)
+    assert len(resident.said) == 2
+    assert [(e["payload"]["level"], e["payload"]["reason"]) for e in sent if e["type"] == "alert"] == \
+        [("urgent", "morning call unanswered after 2 tries")]
