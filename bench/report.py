@@ -92,12 +92,9 @@ class Source:
                             f"[{markdown.name}]({markdown.name}).")
             return missing
         m = self.data["machine"]
-        markdown = self.path.with_suffix(".md")
         # The bench's own processes count in the load too; well above the cores, other work was competing.
         load = (f"; load average {', '.join(map(str, m['load_average']))} (1, 5, 15 min) when written, the bench's "
-                f"own work included" if "load_average" in m
-                else f"; its load average is in [{markdown.name}]({markdown.name})" if markdown.is_file()
-                else "; its load average was not recorded")
+                f"own work included" if "load_average" in m else "; its load average was not kept with its figures")
         return (f"Source: `{self.path.name}`, written {self.data['written']} by `{self.data['command']}` on "
                 f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM ({m['arch']}, kernel {m['kernel']}, "
                 f"Python {m['python']}{load}).")
