@@ -87,7 +87,8 @@ class Speaker:
         return Detectors(PhraseSpotter(self.recogniser, [self.config.wake.phrase]),
                          PhraseSpotter(self.recogniser, DISTRESS_PHRASES, PhraseSpotter.DISTRESS_FILLERS),
                          templates, kinds, {SPOTTER: emergency.spotter_strong_above,
-                                            TEMPLATE: emergency.template_strong_above})
+                                            TEMPLATE: emergency.template_strong_above},
+                         distress_spot_floor=emergency.spotter_floor)
 
     def voice_loop(self, speaker: ReplySpeaker, voice: Voice, **hooks) -> VoiceLoop:
         acknowledgement = voice.synthesise("네") if self.config.wake.acknowledgement == "voice" else chime()

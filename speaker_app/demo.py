@@ -153,7 +153,7 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
                              send, later=lambda at, job, run: None, timeline=timeline.show, started_at=start)
     speaker.conversation.on_alert = alert_from_understanding(context)
     context.desk.acks = hub_alerts(config)
-    context.desk.say = lambda texts: _said_by_the_desk(context, room.resident, texts)
+    context.desk.say = room.say
     room.enter(context)
     day = Day(context, clock)
     day.plan(start, end)
@@ -176,12 +176,6 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
             sending.stop()
         outbox.close()
     return record
-
-
-def _said_by_the_desk(context: RoutineContext, resident, texts) -> None:
-    resident.say(texts)
-    for text in texts:
-        context.timeline({"at": context.clock.now().isoformat(), "routine": "emergency", "said": text})
 
 
 def _caregiver_acknowledges(hub: LocalHub, context: RoutineContext, outbox, sending, timeline: "Timeline") -> None:

@@ -60,6 +60,10 @@ class Room:
     def resident_speaks_up(self, until: datetime) -> list[tuple[datetime, str]]:
         return self.script.speaking_up(until)
 
+    def say(self, texts) -> None:
+        """What the emergency desk tells the resident between turns (who is coming, how to reach 119)."""
+        self.resident.say(texts)
+
     def radio(self, speech: Path) -> None:
         """The real recordings play in the room; the speaker must neither wake nor raise anything."""
         clips = speech / "clips.tsv"
@@ -100,6 +104,11 @@ class SimulatedRoom(Room):
         replies = ReplySpeaker(self.speaker.voice(), WavFileSink(self.out / "spoken"), MicGate(),
                                show=lambda text: self.note({"routine": "voice", "said": text}))
         self.loop = self.speaker.voice_loop(replies, self.speaker.voice(), desk=context.desk)
+
+    def say(self, texts) -> None:
+        super().say(texts)  # the scripted resident hears it on the simulated clock; the timeline shows it
+        for text in texts:
+            self.note({"routine": "emergency", "said": text})
 
     def speak_up(self, text: str) -> None:
         """The resident starts a conversation; typed, like her answers."""

@@ -75,7 +75,11 @@ def test_a_morning_call_nobody_answers(day_config):
         ("08:20", "alert", "urgent: morning call unanswered after 3 tries"),
         ("10:30", "medication", "혈압약 missed"),
         ("10:30", "alert", "notice: dose missed: 혈압약 due 08:30"),
-        ("14:00", "alert", "notice: no conversation for 14.0 hours (last: 11-25 00:00)"),
+        ("14:00", "alert", "notice: no conversation for 14.0 hours (last: 11-25 00:00; "
+                           "speech last heard 11-25 00:00)"),
+        # Nothing was said at all, not even by a television: the silence is told apart.
+        ("16:00", "alert", "notice: no speech heard at all for 16.0 hours: a silent house "
+                           "(last conversation: 11-25 00:00)"),
         ("22:00", "medication", "혈압약 missed"),
         ("22:00", "alert", "notice: dose missed: 혈압약 due 20:00"),
         ("22:30", "summary", "2026-11-25"),

@@ -56,10 +56,13 @@ class Detection:
 class Detectors:
     def __init__(self, wake: PhraseSpotter, distress: PhraseSpotter | None = None,
                  templates: TemplateDetector | None = None, template_kinds: dict[str, str] | None = None,
-                 strong_above: dict[str, float] | None = None):
+                 strong_above: dict[str, float] | None = None, distress_spot_floor: float = 0.0):
         self.wake, self.distress, self.templates = wake, distress, templates
         self.template_kinds = template_kinds or {}  # enrolled name -> WAKE or DISTRESS
         self.strong_above = strong_above or {}  # detector -> the strength above which a hit is strong
+        # A distress spot weaker than this is no hit at all: speech forced onto a phrase (a television's
+        # "알려진" read as "살려") would otherwise make the speaker ask "괜찮으세요?" and, unanswered, escalate.
+        self.distress_spot_floor = distress_spot_floor
 
     def stream(self) -> "DetectionStream":
         return DetectionStream(self, self.wake.stream(), self.distress.stream() if self.distress else None)
@@ -82,6 +85,8 @@ class DetectionStream:
     def finish(self, segment: AudioClip) -> Detection:
         wake = _spotted(self.wake, self.detectors.wake, segment)
         distress = _spotted(self.distress, self.detectors.distress, segment) if self.distress else None
+        if distress is not None and distress.strength < self.detectors.distress_spot_floor:
+            distress = None
         match = self.detectors.templates.match(segment) if self.detectors.templates else None
         if match is not None:
             hit = Hit(match.phrase, TEMPLATE, lambda: match.margin)
@@ -92,8 +97,9 @@ class DetectionStream:
         return Detection(wake, distress)
 
     def _clearer(self, spotted: Hit | None, matched: Hit) -> Hit:
-        """Both detectors heard a plea: the strong one, so that a weak spot does not make the speaker ask first."""
-        if spotted is None or (self.detectors.strong(matched) and not self.detectors.strong(spotted)):
+        """Both detectors heard it: a strong match of the resident's own takes first (her voice saying her
+        phrase is the better evidence, and the spotter also spots what was not said), else the strong one."""
+        if spotted is None or self.detectors.strong(matched) or not self.detectors.strong(spotted):
             return matched
         return spotted
 
