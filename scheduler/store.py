@@ -105,7 +105,8 @@ class Store:
                                (start.isoformat(), end.isoformat())).fetchall()
 
     def forget_transcripts_before(self, before: datetime) -> None:
-        """Keeps the intents, drops what was said (turns, alerts, check-in answers): kept only for a while."""
+        """Keeps the intents, drops what was said (turns, alerts, check-in answers, the complaints a summary
+        quotes): kept only for a while."""
         cutoff = before.isoformat()
         self.db.execute("BEGIN")
         rows = self.db.execute("SELECT rowid, answers FROM checkins WHERE at < ?", (cutoff,)).fetchall()
@@ -116,4 +117,14 @@ class Store:
                       for topic, answer in json.loads(answers).items()}
             self.db.execute("UPDATE checkins SET answers = ? WHERE rowid = ?",
                             (json.dumps(unsaid, ensure_ascii=False), rowid))
+        # A summary quotes the day's complaints; it keeps that there were some, not the words.
+        for day, text, data in self.db.execute("SELECT day, text, data FROM summaries WHERE day < ?",
+                                               (before.date().isoformat(),)).fetchall():
+            data = json.loads(data)
+            said = data.get("health_complaints") or []
+            for words in said:
+                text = text.replace(words, "…")
+            data["health_complaints"] = ["…"] * len(said)
+            self.db.execute("UPDATE summaries SET text = ?, data = ? WHERE day = ?",
+                            (text, json.dumps(data, ensure_ascii=False), day))
         self.db.execute("COMMIT")

@@ -37,7 +37,8 @@ def everything_said(path) -> list[str]:
     """Every stored text that could hold the resident's words."""
     db = sqlite3.connect(path)
     texts = [row[0] for row in db.execute("SELECT heard FROM turns UNION ALL SELECT heard FROM alerts "
-                                          "UNION ALL SELECT answers FROM checkins") if row[0]]
+                                          "UNION ALL SELECT answers FROM checkins UNION ALL SELECT text FROM summaries "
+                                          "UNION ALL SELECT data FROM summaries") if row[0]]
     db.close()
     return texts
 
@@ -78,3 +79,19 @@ def test_retention_runs_every_night_at_three(tmp_path):
     day.plan(start, start + timedelta(days=2))
     assert [job.at for job in day.queue if job.name == "retention"] == \
         [datetime(2026, 11, 1, 3, 0, tzinfo=SEOUL), datetime(2026, 11, 2, 3, 0, tzinfo=SEOUL)]
+
+
+def test_a_summary_keeps_that_there_were_complaints_but_not_their_words(tmp_path):
+    clock = SimulatedClock(datetime(2026, 11, 1, 22, 30, tzinfo=SEOUL))
+    store = Store(tmp_path / "speaker.db")
+    context = context_on(clock, store, days=7)
+    store.summary("2026-11-01", "오늘 대화는 2번 있었어요. 불편하다고 하신 곳: 머리 가 좀 아파요.",
+                  {"day": "2026-11-01", "health_complaints": ["머리 가 좀 아파요"], "conversations": 2})
+    clock.set(datetime(2026, 11, 8, 23, 0, tzinfo=SEOUL))  # within seven days of the summary's day
+    TranscriptRetention(context).run()
+    assert sum("머리" in t for t in everything_said(tmp_path / "speaker.db")) == 2
+    clock.set(datetime(2026, 11, 9, 3, 0, tzinfo=SEOUL))
+    TranscriptRetention(context).run()
+    assert not any("머리" in t for t in everything_said(tmp_path / "speaker.db"))
+    text, data = sqlite3.connect(tmp_path / "speaker.db").execute("SELECT text, data FROM summaries").fetchone()
+    assert text == "오늘 대화는 2번 있었어요. 불편하다고 하신 곳: …." and '"conversations": 2' in data
