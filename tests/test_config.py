@@ -1,5 +1,4 @@
 """The device configuration is checked at start-up, naming any bad key."""
-from pathlib import Path
 
 import pytest
 

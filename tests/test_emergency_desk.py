@@ -12,7 +12,6 @@ import datetime as dt
 
 import pytest
 import requests
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from carehub.app import create_app

@@ -131,7 +131,7 @@ def test_reopened_after_close_everything_is_still_there(tmp_path, clock):
 
 def test_a_writer_killed_with_sigkill_loses_no_event_it_was_told_was_stored(tmp_path, clock):
     path = tmp_path / "outbox.db"
-    script = f"""
+    script = """
 import sys, time
 from datetime import datetime, timezone
 from emergency.outbox import Event, Outbox

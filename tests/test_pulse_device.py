@@ -25,12 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-if __package__:
-    from .pulse import (DEVICE, RATE, PulseAudioServer, refresh_portaudio,
-                        skip_reason)
-else:
-    from pulse import (DEVICE, RATE, PulseAudioServer, refresh_portaudio,
-                       skip_reason)
+from conftest import _skip_or_fail
+from pulse import DEVICE, RATE, PulseAudioServer, refresh_portaudio
 
 pytestmark = pytest.mark.device
 

@@ -110,11 +110,10 @@ def test_the_day_runs_live_on_a_sound_device(pulse_server, tmp_path):
     that neither the spotter's phrase list nor the distress rules know, so only the template detector can hear
     it: nothing here passes on recognition of espeak-ng audio. Nobody answers the routines; the day is short.
     """
-    import subprocess
     import threading
     import time
 
-    from speaker_app.audio import DeviceSink, read_wav
+    from speaker_app.audio import DeviceSink
     from speaker_app.voice import Voice
     from wakeword.detection import DISTRESS
     from wakeword.enrolment import EnrolmentStore, trim_to_speech
