@@ -137,7 +137,7 @@ from datetime import datetime, timezone
 from emergency.outbox import Event, Outbox
 box = Outbox(sys.argv[1], lambda: datetime.now(timezone.utc))
 for i in range(200):
-    e = Event.new("alert", {{"level": "urgent", "i": i}}, datetime.now(timezone.utc))
+    e = Event.new("alert", {"level": "urgent", "i": i}, datetime.now(timezone.utc))
     box.put(e)
     print(e.id, flush=True)
 time.sleep(60)
