@@ -131,7 +131,7 @@ def test_a_restart_in_the_middle_of_a_day_keeps_a_dose_being_asked_about(tmp_pat
 
 
 class SlowListener(Listener):
-    """Every prompt takes half a second to say; records when each began and ended."""
+    """Every prompt takes half a second to say, a question too; records when each began and ended."""
 
     def __init__(self):
         super().__init__()
@@ -142,6 +142,9 @@ class SlowListener(Listener):
         time.sleep(0.5)
         super().say(texts, louder)
         self.spans.append((began, time.monotonic()))
+
+    def ask(self, texts, expect, louder=0):
+        self.say(texts, louder)
 
 
 def test_routines_due_at_the_same_moment_take_turns(tmp_path):
