@@ -58,9 +58,8 @@ def step(n: int, text: str) -> None:
 
 @dataclass
 class DayRecord:
-    """What happened, for the timeline file and for the checks at the end."""
+    """What the speaker sent for the hub during the day, for the checks at the end."""
 
-    entries: list[dict] = field(default_factory=list)
     sent: list[dict] = field(default_factory=list)
 
 
@@ -130,7 +129,7 @@ def _enrol(config: Config, voice: Voice) -> None:
 
 
 def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path, live: bool = False) -> DayRecord:
-    """Runs the day; the record of what was said, heard and sent."""
+    """Runs the day; what it sent for the hub."""
     scenario = load_scenario(script, config.resident.timezone)
     today = datetime.now(scenario_zone(config)).date()
     scenario = _moved_to(scenario, today)
@@ -139,7 +138,7 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
     clock = SimulatedClock(start)
     record = DayRecord()
     room_kind = LiveRoom if live else SimulatedRoom
-    timeline = Timeline(out / "timeline.jsonl", record, room_kind.answers_are)
+    timeline = Timeline(out / "timeline.jsonl", room_kind.answers_are)
 
     speaker = Speaker(config, sender=f"{config.resident.id}:demo-{int(time.time())}")
     outbox, sending = open_outbox(config, clock)
@@ -160,7 +159,7 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
     day.later(start.replace(hour=10), ("radio",), lambda: room.radio(speech))
     day.later(start.replace(hour=15), ("call_for_help",), room.call_for_help)
     day.later(start.replace(hour=15, minute=1), ("caregiver",),
-              lambda: _caregiver_acknowledges(hub, context, outbox, sending, timeline))
+              lambda: _caregiver_acknowledges(hub, context, outbox, sending))
 
     def resident_speaks_up(until: datetime) -> None:
         for at, text in room.resident_speaks_up(until):
@@ -169,7 +168,7 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
 
     try:
         day.run_until(end, before_each=resident_speaks_up)
-        _drain(outbox, sending, timeline)
+        _drain(outbox, sending)
     finally:
         room.close()
         if sending is not None:
@@ -178,9 +177,9 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
     return record
 
 
-def _caregiver_acknowledges(hub: LocalHub, context: RoutineContext, outbox, sending, timeline: "Timeline") -> None:
+def _caregiver_acknowledges(hub: LocalHub, context: RoutineContext, outbox, sending) -> None:
     """The caregiver sees the call for help on the dashboard and takes it in hand; the speaker hears of it."""
-    _drain(outbox, sending, timeline)
+    _drain(outbox, sending)
     caregiver = Caregiver(hub.url)
     emergencies = caregiver.open_alerts("emergency")
     for alert_id in emergencies:
@@ -205,7 +204,7 @@ def _moved_to(scenario, day: date):
     return scenario
 
 
-def _drain(outbox, sending, timeline: "Timeline", limit_s: float = 30.0) -> None:
+def _drain(outbox, sending, limit_s: float = 30.0) -> None:
     """Waits until the hub has every event of the day, or says what is still waiting."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
@@ -221,12 +220,11 @@ def _drain(outbox, sending, timeline: "Timeline", limit_s: float = 30.0) -> None
 class Timeline:
     """Prints each step for people and keeps it as JSON lines."""
 
-    def __init__(self, path: Path, record: DayRecord, answers_are: str):
+    def __init__(self, path: Path, answers_are: str):
         self.file = path.open("w", encoding="utf-8")
-        self.record, self.answers_are = record, answers_are
+        self.answers_are = answers_are
 
     def show(self, entry: dict) -> None:
-        self.record.entries.append(entry)
         self.file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.file.flush()
         line = render(entry, self.answers_are)
