@@ -143,7 +143,7 @@ def paced(frames, started: float):
 
 def one_run(speaker: Speaker, config, hub: CareHubProcess, outbox, sending, clip: AudioClip, variant: str) -> Run:
     speech = trim_to_speech(clip)
-    audio = AudioClip(bytes(int(LEAD_S * 16000) * 2)) + speech + AudioClip(bytes(int(TAIL_S * 16000) * 2))
+    audio = AudioClip.silence(LEAD_S) + speech + AudioClip.silence(TAIL_S)
     speech_end_s = LEAD_S + speech.seconds
     marks: dict[str, float] = {}
     stored = threading.Event()

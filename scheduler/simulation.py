@@ -44,17 +44,26 @@ def simulate_day(config: Config, scenario: Scenario, conversation: Conversation,
     def resident_speaks_up(until: datetime) -> None:
         for at, speech in resident.speaking_up(until):
             clock.set(max(at, clock.now()))
-            spoken = ears.speak_up(speech) if isinstance(speech, Recording) else \
-                SpokenUp(speech, conversation.respond(speech))
+            spoken = speak_up(context, resident, speech)
             if spoken.exchange is None:  # speech in the room, but nobody spoke to the speaker
                 show({"at": at.isoformat(), "routine": "resident", "heard": spoken.heard, "said": None, "intent": None})
                 continue
-            exchange, u = spoken.exchange, spoken.exchange.understanding
-            context.store.turn(clock.now(), spoken.heard, u.intent if u else None,
-                               u.alert_level.value if u else None, None)
-            resident.say(exchange.reply.texts)
+            u = spoken.exchange.understanding
             show({"at": at.isoformat(), "routine": "resident", "heard": spoken.heard,
-                  "said": " ".join(exchange.reply.texts), "intent": u.intent if u else None})
+                  "said": " ".join(spoken.exchange.reply.texts), "intent": u.intent if u else None})
 
     day.run_until(end, before_each=resident_speaks_up)
     return sent
+
+
+def speak_up(context: RoutineContext, resident: ScriptedResident, speech: str | Recording) -> SpokenUp:
+    """The scripted resident starts a conversation (typed, or a recording through her voice path): the
+    turn is kept in the store and the speaker's answer said on the simulated clock."""
+    spoken = resident.ears.speak_up(speech) if isinstance(speech, Recording) else \
+        SpokenUp(speech, context.conversation.respond(speech))
+    if spoken.exchange is not None:
+        u = spoken.exchange.understanding
+        context.store.turn(context.clock.now(), spoken.heard, u.intent if u else None,
+                           u.alert_level.value if u else None, None)
+        resident.say(spoken.exchange.reply.texts)
+    return spoken

@@ -35,6 +35,10 @@ class AudioClip:
         return len(self.pcm) / (SAMPLE_RATE * SAMPLE_WIDTH)
 
     @classmethod
+    def silence(cls, seconds: float) -> "AudioClip":
+        return cls(bytes(int(seconds * SAMPLE_RATE) * SAMPLE_WIDTH))
+
+    @classmethod
     def from_samples(cls, samples: np.ndarray) -> "AudioClip":
         return cls(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
 
@@ -135,8 +139,7 @@ class WavFileSource:
         self.trailing_silence_s = trailing_silence_s
 
     def frames(self) -> Iterator[Frame]:
-        silence = AudioClip(bytes(int(self.trailing_silence_s * SAMPLE_RATE) * SAMPLE_WIDTH))
-        yield from split_frames(self.clip + silence, self.frame_ms)
+        yield from split_frames(self.clip + AudioClip.silence(self.trailing_silence_s), self.frame_ms)
 
 
 class WavFileSink:

@@ -176,9 +176,7 @@ def console_alerts(config: Config) -> tuple[Callable[[dict], None], Callable[[],
     outbox, sending = open_outbox(config, SystemClock(config.resident.timezone))
 
     def done() -> None:
-        deadline = time.monotonic() + config.hub.timeout_s
-        while outbox.status().waiting_count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        drain(outbox, sending, config.hub.timeout_s)
         sending.stop()
 
     return (lambda envelope: deliver(outbox, sending, envelope)), done
@@ -207,6 +205,15 @@ def open_outbox(config: Config, clock) -> tuple[Outbox, SendLoop | None]:
     loop = SendLoop(Sender(outbox, hub, requests.Session()), clock.now)
     threading.Thread(target=loop.run, name="outbox-sender", daemon=True).start()
     return outbox, loop
+
+
+def drain(outbox: Outbox, sending: SendLoop, limit_s: float) -> int:
+    """Waits up to `limit_s` for the hub to have every waiting event; how many are still waiting."""
+    deadline = time.monotonic() + limit_s
+    while outbox.status().waiting_count and time.monotonic() < deadline:
+        sending.wake()
+        time.sleep(0.05)
+    return outbox.status().waiting_count
 
 
 def deliver(outbox: Outbox, sending: SendLoop | None, envelope: dict) -> None:

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from scheduler.clock import SimulatedClock
 from scheduler.day import Day
@@ -40,7 +41,7 @@ from wakeword.detection import DISTRESS
 from wakeword.enrolment import EnrolmentStore, trim_to_speech
 
 from .audio import find_device
-from .cli import Speaker, deliver, hub_alerts, open_outbox, port_of, say_to_person
+from .cli import Speaker, deliver, drain, hub_alerts, open_outbox, port_of, say_to_person
 from .config import Config
 from .demo_hub import CAREGIVER, Caregiver, LocalHub
 from .demo_rooms import CALL_FOR_HELP, ENROL_RATE, LiveRoom, SimulatedRoom
@@ -131,9 +132,10 @@ def _enrol(config: Config, voice: Voice) -> None:
 def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path, live: bool = False) -> DayRecord:
     """Runs the day; what it sent for the hub."""
     scenario = load_scenario(script, config.resident.timezone)
-    today = datetime.now(scenario_zone(config)).date()
+    zone = ZoneInfo(config.resident.timezone)
+    today = datetime.now(zone).date()
     scenario = _moved_to(scenario, today)
-    start = datetime.combine(today, datetime.min.time(), scenario_zone(config)).replace(hour=6)
+    start = datetime.combine(today, datetime.min.time(), zone).replace(hour=6)
     end = start.replace(hour=23)
     clock = SimulatedClock(start)
     record = DayRecord()
@@ -191,11 +193,6 @@ def _caregiver_acknowledges(hub: LocalHub, context: RoutineContext, outbox, send
     context.desk.check()
 
 
-def scenario_zone(config: Config):
-    from zoneinfo import ZoneInfo
-    return ZoneInfo(config.resident.timezone)
-
-
 def _moved_to(scenario, day: date):
     shift = day - scenario.day
     scenario.day = day
@@ -206,15 +203,9 @@ def _moved_to(scenario, day: date):
 
 def _drain(outbox, sending, limit_s: float = 30.0) -> None:
     """Waits until the hub has every event of the day, or says what is still waiting."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        waiting = outbox.status().waiting_count if sending is not None else 0
-        if waiting == 0:
-            return
-        sending.wake()
-        time.sleep(0.2)
-    say_to_person(f"{outbox.status().waiting_count} event(s) still in the outbox after {limit_s:.0f} s; "
-                  "`speaker-app outbox` shows why")
+    waiting = drain(outbox, sending, limit_s) if sending is not None else 0
+    if waiting:
+        say_to_person(f"{waiting} event(s) still in the outbox after {limit_s:.0f} s; `speaker-app outbox` shows why")
 
 
 class Timeline:

@@ -12,7 +12,6 @@ import html
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+from .dialogue_server import free_port
 from .dialogue_setup import SetupError
 
 
@@ -35,10 +35,9 @@ class Login:
 CAREGIVER = Login("welfare", "anbu-demo-2026", "이영희", "복지담당")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _carehub_program() -> str:
+    """The `carehub` command of this installation, on PATH or beside this Python."""
+    return shutil.which("carehub") or str(Path(sys.executable).with_name("carehub"))
 
 
 class LocalHub:
@@ -47,7 +46,7 @@ class LocalHub:
     def __init__(self, folder: Path, resident_name: str, honorific: str, port: int | None = None):
         self.folder = folder
         self.resident_name, self.honorific = resident_name, honorific
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "carehub.log"
         self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'carehub.db'}"}
@@ -55,8 +54,7 @@ class LocalHub:
         self.token = ""
 
     def _carehub(self, *args: str) -> str:
-        program = shutil.which("carehub") or str(Path(sys.executable).with_name("carehub"))
-        done = subprocess.run([program, *args], env=self.env, capture_output=True, text=True)
+        done = subprocess.run([_carehub_program(), *args], env=self.env, capture_output=True, text=True)
         if done.returncode != 0:
             raise SetupError(f"`carehub {' '.join(args[:1])}` failed: {done.stderr.strip()[-400:]}")
         return done.stdout.strip()
@@ -75,8 +73,7 @@ class LocalHub:
 
     def __enter__(self) -> "LocalHub":
         self.process = subprocess.Popen(
-            [shutil.which("carehub") or str(Path(sys.executable).with_name("carehub")), "serve",
-             "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
+            [_carehub_program(), "serve", "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"), start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

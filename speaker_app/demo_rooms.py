@@ -21,11 +21,13 @@ from emergency.levels import AlertLevel
 from scheduler.clock import SimulatedClock
 from scheduler.live import LiveResident
 from scheduler.routines import RoutineContext
+from scheduler.recorded import VoicePath
 from scheduler.scenario import Scenario, ScriptedResident
+from scheduler.simulation import speak_up
 from wakeword.detection import DISTRESS
 from wakeword.enrolment import EnrolmentStore, trim_to_speech
 
-from .audio import AudioClip, DeviceSink, DeviceSource, Frame, MicGate, WavFileSink, read_wav, split_frames
+from .audio import AudioClip, DeviceSink, DeviceSource, Frame, MicGate, WavFileSink, read_wav
 from .cli import Speaker
 from .config import Config
 from .voice import Voice
@@ -103,7 +105,8 @@ class SimulatedRoom(Room):
         super().enter(context)
         replies = ReplySpeaker(self.speaker.voice(), WavFileSink(self.out / "spoken"), MicGate(),
                                show=lambda text: self.note({"routine": "voice", "said": text}))
-        self.loop = self.speaker.voice_loop(replies, self.speaker.voice(), desk=context.desk)
+        self.ears = VoicePath(self.speaker.voice_loop(replies, self.speaker.voice(), desk=context.desk),
+                              self.config.audio.frame_ms)
 
     def say(self, texts) -> None:
         super().say(texts)  # the scripted resident hears it on the simulated clock; the timeline shows it
@@ -112,17 +115,13 @@ class SimulatedRoom(Room):
 
     def speak_up(self, text: str) -> None:
         """The resident starts a conversation; typed, like her answers."""
-        c = self.context
         self.note({"routine": "resident", "typed": True, "heard": text})
-        exchange = c.conversation.respond(text)
+        exchange = speak_up(self.context, self.resident, text).exchange
         u = exchange.understanding
-        c.store.turn(c.clock.now(), text, u.intent if u else None, u.alert_level.value if u else None, None)
-        self.resident.say(exchange.reply.texts)
         self.note({"routine": "resident", "said": " ".join(exchange.reply.texts), "intent": u.intent if u else None})
 
     def hear(self, clip: AudioClip) -> list[Turn]:
-        silence = AudioClip(bytes(int(1.5 * 16000) * 2))
-        turns = list(self.loop.turns(split_frames(silence + clip + silence, self.config.audio.frame_ms)))
+        turns = self.ears.hear(AudioClip.silence(1.5) + clip)
         for turn in turns:
             self.context.heard(turn)
         self.context.clock.advance(timedelta(seconds=clip.seconds + 3))

@@ -27,8 +27,7 @@ from wakeword.detection import Detectors
 from wakeword.spotter import Spot
 
 
-def silence(seconds: float) -> AudioClip:
-    return AudioClip(bytes(int(seconds * 16000) * 2))
+silence = AudioClip.silence
 
 
 @dataclass

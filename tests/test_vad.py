@@ -12,8 +12,7 @@ from speaker_app.config import VadConfig
 from speaker_app.vad import Segmenter, Silence, SpeechFrame, SpeechSegment, SpeechStarted
 
 
-def silence(seconds: float) -> AudioClip:
-    return AudioClip(bytes(int(seconds * 16000) * 2))
+silence = AudioClip.silence
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ from speaker_app.conversation import APOLOGY
 from speaker_app.voice_loop import ReplySpeaker
 
 
-def silence(seconds: float) -> AudioClip:
-    return AudioClip(bytes(int(seconds * 16000) * 2))
+silence = AudioClip.silence
 
 
 def loop_for(config, recogniser, said: list):
