@@ -65,6 +65,10 @@ def test_every_alert_reached_the_hub_exactly_once_with_its_level(day):
     alerts = {entry["payload"]["reason"]: entry["payload"]["level"] for entry in sent(timeline, "alert")}
     assert alerts.get("health_complaint") == "notice"
     assert any(level == "emergency" for level in alerts.values())
+    # The call is espeak-ng's voice: the template detector (her enrolled takes) must be what heard it, so the
+    # emergency never rests on the recogniser reading espeak-ng.
+    (heard,) = [e for e in timeline if e.get("routine") == "call for help" and "alert_level" in e]
+    assert heard["detected"] == "template" and heard["alert_level"] == "emergency"
     assert any(reason.startswith("dose missed") and level == "notice" for reason, level in alerts.items())
     stored = {row[0]: row[1] for row in hub.execute(
         "SELECT e.event_id, a.level FROM alerts a JOIN events e ON a.event_id = e.id")}
