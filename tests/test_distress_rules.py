@@ -37,3 +37,36 @@ def test_wishes_to_die_are_urgent(text):
 ])
 def test_everyday_speech_is_not_a_plea(text):
     assert check(text) is None, text
+
+
+@pytest.mark.parametrize("text", [
+    # help with a thing or a task
+    "리모컨 찾는 것 좀 도와줘", "청소 좀 도와줘", "이것 좀 도와 줘", "이거 좀 도와줘", "김장 하는 거 좀 도와 주세요",
+    "문자 보내는 것 좀 도와줘", "반찬 만드는데 좀 도와줘", "설거지 좀 도와주세요", "화분 옮기는 거 도와줘",
+    # things that fall over, and falls told as stories, memories, dreams or with no harm done
+    "나무가 태풍에 쓰러졌네", "나무 가 태풍 에 쓰러 졌 어", "전봇대 가 바람 에 넘어 졌네", "자전거가 넘어졌어",
+    "의자 가 넘어 졌 네", "영감이 쓰러졌을 때 생각하면", "영감 이 쓰러 졌을 때 생각 하면 아직 도 떨려",
+    "지난번 에 넘어 졌을 때 다쳤어", "작년 겨울에 빙판에서 미끄러졌지", "손주 가 어릴 때 계단 에서 굴렀지",
+    "꿈 에서 넘어 졌어", "미끄러 졌는데 괜찮 아", "넘어졌는데 안 다쳤어", "놀라서 뒤로 자빠졌다",
+    # reported speech, thanks, hyperbole, the morning, heartache
+    "라디오 에서 살려 주세요 하던데", "아들 이 좀 도와 달래", "고마워 도와줘서", "화분 살려 놨어",
+    "늦잠 자서 아침에 못 일어나", "애들 이 아직 안 일어나", "더워서 숨막혀 죽겠네", "잔소리 에 숨 막혀 죽겠다",
+    "그 소식 들으니 가슴이 아파", "열불 이 났어",
+])
+def test_objects_stories_and_errands_are_not_pleas(text):
+    assert check(text) is None, text
+
+
+@pytest.mark.parametrize("text", [
+    "도와줘", "도와주세요", "살려줘", "도와 주 세요", "제발 도와줘요", "여기 좀 도와주세요", "당장 도와줘",
+    "나 좀 도와 줘", "누가 좀 도와 주랑께", "할머니 좀 도와주세요", "아이고 사람 살리소", "도와 주소",
+    "나 좀 도와줘 일어날 수가 없어", "이거 좀 도와줘 못 일어나겠어", "나 일어나는 것 좀 도와줘",
+    "다리가 안 움직이는데 도와줘", "일어나게 좀 도와줘",
+    "영감이 쓰러졌어 빨리", "의자 에서 넘어 졌어", "의자가 넘어지면서 나도 넘어졌어", "넘어졌는데 안 괜찮아",
+    "나무가 쓰러졌는데 깔렸어 못 일어나", "아침 일찍 화장실 가다 넘어져서 못 일어나",
+    "가슴 이 답답해서 숨 막혀 죽겠어", "숨 이 막혀", "가슴 이 너무 아파", "영감 이 안 일어나 숨 을 안 쉬어",
+    "119 에 전화 해 줘", "경찰 불러 주세요",
+])
+def test_pleas_stay_pleas_around_the_exceptions(text):
+    match = check(text)
+    assert match is not None and match.level is AlertLevel.EMERGENCY, text
