@@ -43,6 +43,7 @@ def test_everyday_speech_is_not_a_plea(text):
     # help with a thing or a task
     "리모컨 찾는 것 좀 도와줘", "청소 좀 도와줘", "이것 좀 도와 줘", "이거 좀 도와줘", "김장 하는 거 좀 도와 주세요",
     "문자 보내는 것 좀 도와줘", "반찬 만드는데 좀 도와줘", "설거지 좀 도와주세요", "화분 옮기는 거 도와줘",
+    "뚜껑 이 안 열려 좀 도와줘", "장 보는 거 좀 도와주라",
     # things that fall over, and falls told as stories, memories, dreams or with no harm done
     "나무가 태풍에 쓰러졌네", "나무 가 태풍 에 쓰러 졌 어", "전봇대 가 바람 에 넘어 졌네", "자전거가 넘어졌어",
     "의자 가 넘어 졌 네", "영감이 쓰러졌을 때 생각하면", "영감 이 쓰러 졌을 때 생각 하면 아직 도 떨려",
@@ -65,7 +66,7 @@ def test_objects_stories_and_errands_are_not_pleas(text):
     "영감이 쓰러졌어 빨리", "의자 에서 넘어 졌어", "의자가 넘어지면서 나도 넘어졌어", "넘어졌는데 안 괜찮아",
     "나무가 쓰러졌는데 깔렸어 못 일어나", "아침 일찍 화장실 가다 넘어져서 못 일어나",
     "가슴 이 답답해서 숨 막혀 죽겠어", "숨 이 막혀", "가슴 이 너무 아파", "영감 이 안 일어나 숨 을 안 쉬어",
-    "119 에 전화 해 줘", "경찰 불러 주세요",
+    "119 에 전화 해 줘", "경찰 불러 주세요", "불이 났어요", "이불 좀 도와줘 넘어졌어",
 ])
 def test_pleas_stay_pleas_around_the_exceptions(text):
     match = check(text)
