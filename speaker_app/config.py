@@ -178,10 +178,10 @@ class EnrolmentConfig:
     folder: str = "~/.local/share/anbu/enrolment"
     # Sensitivity per phrase list: a phrase's template threshold is its own takes' spread plus this
     # (wakeword/templates.py); larger hears more and false-alarms more. bench/reports/spotting.md
-    # (espeak-ng voices): wake 0.22 misses none with no false wake; distress 0.21 misses 0.2 % with
-    # 4.7 false alarms an hour, none stronger than 0.3, so for those the triage asks first.
-    wake_margin: float = 0.22
-    distress_margin: float = 0.21
+    # (espeak-ng voices) finds the goals met for distress margins of about 0.22-0.255 and wake margins
+    # of 0.185-0.37; the defaults sit inside, distress near the side that misses less.
+    wake_margin: float = 0.28
+    distress_margin: float = 0.24
 
     def check(self) -> None:
         for key in ("wake_margin", "distress_margin"):

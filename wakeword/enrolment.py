@@ -1,8 +1,8 @@
 """The resident's own takes of their phrases, kept on the device only.
 
-Each phrase has a name, the words, a kind (the wake word or a call for help),
-three or so takes, and how far the takes lie from each other (their spread,
-which sets the phrase's own threshold). Takes are trimmed to the speech in them and stored
+Each phrase has a name, the words, a kind (the wake word or a call for help)
+and three or so takes; how far the takes lie from each other (their spread)
+sets the phrase's own threshold. Takes are trimmed to the speech in them and stored
 as 16 kHz WAV files beside an index; nothing here ever leaves the device.
 The index is replaced atomically, so a power cut during enrolment leaves
 the previous enrolment intact.
@@ -40,7 +40,6 @@ class EnrolledPhrase:
     phrase: str
     kind: str
     takes: tuple[Path, ...]
-    spread: float  # templates.take_spread of the takes
 
 
 def level_dbfs(clip: AudioClip) -> float:
@@ -89,8 +88,8 @@ class EnrolmentStore:
             raise EnrolmentError(f"the enrolment index {self.index} cannot be read ({error}); "
                                  "enrol the phrases again with speaker-app enroll") from None
         try:
-            return [EnrolledPhrase(e["name"], e["phrase"], e["kind"], tuple(self.folder / t for t in e["takes"]),
-                                   float(e["spread"])) for e in entries]
+            return [EnrolledPhrase(e["name"], e["phrase"], e["kind"], tuple(self.folder / t for t in e["takes"]))
+                    for e in entries]
         except (KeyError, TypeError, ValueError) as error:
             raise EnrolmentError(f"the enrolment index {self.index} is incomplete ({error!r}; an older version's?); "
                                  "enrol the phrases again with speaker-app enroll") from None
@@ -108,14 +107,14 @@ class EnrolmentStore:
             path = self.folder / f"{name}-{number}.wav"
             write_wav(path, take)
             paths.append(path)
-        entry = EnrolledPhrase(name, phrase, kind, tuple(paths), take_spread([mfcc(t) for t in takes]))
+        entry = EnrolledPhrase(name, phrase, kind, tuple(paths))
         kept = [p for p in self.phrases() if p.name != name]
         self._write_index(kept + [entry])
         return entry
 
     def _write_index(self, phrases: list[EnrolledPhrase]) -> None:
         entries = [{"name": p.name, "phrase": p.phrase, "kind": p.kind,
-                    "takes": [t.name for t in p.takes], "spread": round(p.spread, 5)} for p in phrases]
+                    "takes": [t.name for t in p.takes]} for p in phrases]
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as f:
             json.dump(entries, f, ensure_ascii=False, indent=1)
@@ -127,10 +126,13 @@ class EnrolmentStore:
         """The enrolled takes as templates (None when nothing is enrolled) and each phrase's kind by name.
 
         A phrase's threshold is its takes' spread plus the margin for its kind.
+        The spread is measured here, from the takes, so takes enrolled before
+        the detector's measure changed keep working.
         """
         templates, kinds, thresholds = [], {}, {}
         for phrase in self.phrases():
             kinds[phrase.name] = phrase.kind
-            thresholds[phrase.name] = phrase.spread + margins[phrase.kind]
-            templates += [Template(phrase.name, phrase.phrase, mfcc(read_wav(take))) for take in phrase.takes]
+            features = [mfcc(read_wav(take)) for take in phrase.takes]
+            thresholds[phrase.name] = take_spread(features) + margins[phrase.kind]
+            templates += [Template(phrase.name, phrase.phrase, f) for f in features]
         return (TemplateDetector(templates, thresholds) if templates else None), kinds
