@@ -20,7 +20,9 @@ def test_pleas_are_emergencies(text):
 @pytest.mark.parametrize("text", ["죽고 싶 어", "이제 그만 살 고 싶다", "살기 싫 어", "사는 게 의미 가 없어",
                                   "사는 게 다 무슨 소용 이 있 나", "세상 에 미련 이 없어",
                                   "죽을 생각 만 나", "인생 이 무슨 의미 가 있 노", "자다가 안 깼 으면 좋겠 어",
-                                  "얼른 죽어야 될 텐데", "고마 죽고 싶 다"])
+                                  "얼른 죽어야 될 텐데", "고마 죽고 싶 다", "이렇게 사느니 죽는 게 나아",
+                                  "차라리 죽 었으면", "그냥 사라지고 싶어", "나 같은 건 없어지는 게 낫지",
+                                  "이 나이 에 살아서 뭐 해", "살아 봤자 뭐 하겠노", "옥상 에서 뛰어내리고 싶다"])
 def test_wishes_to_die_are_urgent(text):
     match = check(text)
     assert match is not None and match.level is AlertLevel.URGENT, text
@@ -52,7 +54,8 @@ def test_everyday_speech_is_not_a_plea(text):
     # reported speech, thanks, hyperbole, the morning, heartache
     "라디오 에서 살려 주세요 하던데", "아들 이 좀 도와 달래", "고마워 도와줘서", "화분 살려 놨어",
     "늦잠 자서 아침에 못 일어나", "애들 이 아직 안 일어나", "더워서 숨막혀 죽겠네", "잔소리 에 숨 막혀 죽겠다",
-    "그 소식 들으니 가슴이 아파", "열불 이 났어",
+    "그 소식 들으니 가슴이 아파", "열불 이 났어", "아들 은 서울 살아서 뭐 하고 지내 는지",
+    "드라마 에서 차라리 죽는 게 낫다 하더라",
 ])
 def test_objects_stories_and_errands_are_not_pleas(text):
     assert check(text) is None, text
