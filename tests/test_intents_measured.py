@@ -43,8 +43,14 @@ class Floors:
 SETS = {
     # Measured on 2026-11-25 after the blind set's tuning: accuracy 0.969, emergency recall 1.0 (60 lines),
     # despair recall 1.0 (25), no false alarms (321 and 296 lines); before it: 0.942, 1.0, 1.0, 0.006, 0.007.
+    # After the distress rules' exceptions (errands with 도와줘, things that fall, falls told as stories) and
+    # the broadened training data (1477 -> 1895 examples), measured 2026-11-25: accuracy 0.971, emergency and
+    # despair recall 1.0, no false alarms.
     ROOT / "tests" / "data" / "intents_heldout.tsv": Floors(0.92, 0.98, 0.92, 0.01, 0.011, min_unseen_lines=381),
     # 352 of its 501 lines were not training examples when it was written.
+    # Measured 2026-11-25: 0.970 after its tuning; 0.978 after the rules' exceptions and the broadened training
+    # data; emergency and despair recall 1.0, no false alarms, both times. No longer blind: the honest measure of
+    # those changes is a new set written without reading the training data.
     ROOT / "tests" / "data" / "intents_blind.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.01, min_unseen_lines=352),
 }
 
