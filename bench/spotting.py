@@ -1182,8 +1182,9 @@ def write_report(args, curves, configured, results, positives, negatives, neg_ho
         "and their false alarms with them, at a rate no synthetic voice can measure. The misses here come "
         "from speeds and pitches further from the enrolment than one person usually varies, and the false "
         "alarms from espeak-ng's other sentences in the resident's own voice; real television and visitors "
-        "are other voices, which the templates rarely match (see the curiosity above), but the resident "
-        "talking to themselves is not. Real takes of older speakers and hours of their everyday talk are "
+        "are other voices: the same phrase in another voice matched in the share the curiosity above gives "
+        "(a drama's \"살려 주세요\" can be heard), and their other speech is among the negatives; the resident "
+        "talking to themselves is the harder case. Real takes of older speakers and hours of their everyday talk are "
         "needed before these margins can be trusted.")
     out("")
 
