@@ -37,6 +37,7 @@ from .dialog import DialogUnavailable, RasaDialog
 from .dialogue_setup import SetupError
 from .intent_eval import LabelledSetError
 from .recogniser import VoskRecogniser, resolve_model_dir
+from .service_manager import ServiceManager
 from .vad import Segmenter, Silence, SpeechSegment
 from .vocabulary import ModelError, SegmentationError
 from .voice import Voice
@@ -128,9 +129,11 @@ def cmd_run(args) -> int:
     watching = start_watch(context.desk)
     routines = LiveRoutines(context, store_path.parent / "jobs.db")
     routines.start()
+    manager = ServiceManager()
     say_to_person(f"listening; say '{config.wake.phrase}' to wake the speaker (Ctrl-C stops)")
+    manager.ready(f"listening for '{config.wake.phrase}'")
     try:
-        for turn in loop.turns(source.frames()):
+        for turn in loop.turns(manager.alive_while(source.frames())):
             context.heard(turn)
             if turn.no_answer:
                 say_to_person("(no answer)")

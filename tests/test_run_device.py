@@ -4,6 +4,7 @@ The resident's words are a real recording: Picovoice's Korean sample, which
 opens with their wake word 코뿔소, so the speaker is configured with that
 wake phrase here.
 """
+import os
 import queue
 import subprocess
 import sys
@@ -111,3 +112,30 @@ def test_enrolment_from_the_microphone_then_the_selftest_through_the_device(puls
     assert "loudspeaker and microphone" in selftest.stdout
     assert "3 of 3 takes heard" in selftest.stdout, selftest.stdout + selftest.stderr
     assert selftest.returncode == 0
+
+
+def test_run_tells_systemd_it_listens_and_that_its_audio_flows(pulse_server, tmp_path):
+    """As under the unit's Type=notify and WatchdogSec: READY once, then WATCHDOG while frames come."""
+    import socket
+
+    config = write_config(tmp_path, audio={"input_device": DEVICE, "output_device": DEVICE},
+                          routines={"store": str(tmp_path / "speaker.db")})
+    manager = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    manager.bind(str(tmp_path / "notify"))
+    manager.settimeout(60)
+    env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
+    exe = Path(sys.executable).parent / "speaker-app"
+    process = subprocess.Popen([str(exe), "run", "--config", str(config)], stderr=subprocess.DEVNULL, env=env)
+    try:
+        assert manager.recv(256).decode().startswith("READY=1\nSTATUS=listening")
+        manager.settimeout(5)
+        pings = []
+        while len(pings) < 3:
+            assert manager.recv(256) == b"WATCHDOG=1"
+            pings.append(time.monotonic())
+        # Half the watchdog period apart (1 s here), not once per frame.
+        assert all(b - a > 0.8 for a, b in zip(pings, pings[1:])), pings
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        manager.close()
