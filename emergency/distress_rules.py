@@ -52,6 +52,21 @@ _STIFLING = (r"^(?=.*(더워|더버|덥|찜통|후덥|습해|습하|잔소리|�
 # 가슴이 아파 of sad news or of pity, not of the heart.
 _HEARTACHE = (r"^(?!.*(숨|식은땀|쥐어|찌르|조여|터질|빠개|구급|병원|죽겠))"
               r".*(소식|생각하면|생각하니|생각만해도|들으니|듣고|얘기|이야기|불쌍|안쓰러|가엾|짠해|짠하)")
+# 말이 안 나와 of a sore throat, of surprise or of joy; 혀가 꼬여 of drink or of a tongue-twister.
+_SPEECH_OTHERWISE = (r"^(?!.*(얼굴|입이|입도|한쪽|반쪽|팔|다리|힘이|마비|어지|쓰러|숨))"
+                     r".*(목이(쉬|잠|부|아파|따가)|목감기|감기|기침|가래|기가막|기막|어이가|어이없|할말|"
+                     r"좋아서|기뻐서|감동|고마워서|슬퍼서|눈물|놀라서|떨려서|긴장|부끄|창피|영어|외국말|"
+                     r"술|취해|잰말|발음연습|빠른말|이름이|단어가|생각이안|기억이안)")
+# 입이 돌아가겠다 of the cold or of something sour: hyperbole.
+_MOUTH_HYPERBOLE = r"(마취|치과|추워|춥|추버|얼어|시어|셔서|시다|시큼|맛있|맛나|돌아가겠|돌아갈(정도|만큼|것같이|뻔))"
+# An emergency call asked how to use, tested, installed, or told as past.
+_CALL_ABOUT = (r"(어떻게|설치|고장|시험|테스트|연습|배우|교육|사용법|써봐|눌러봐도|잘못눌|실수로|안내|"
+               r"다녀|갔다왔|갔었|퇴원|갔는데|갔더니|봤는데|받았|했었)")
+# Smoke of cooking, cigarettes, incense or fog; a light switched off; 불길한 예감.
+_SMOKE_HARMLESS = (r"^(?!.*(불길이|불이|화재|갇혔|갇혀|못나가|나갈수가없|못빠져|숨))"
+                   r".*(담배|고기|굽|생선|향|모기향|안개|김이|수증기|굴뚝|아궁이|쥐불|연탄)")
+# Pins and needles of sitting long, a cramp or the dentist's injection, not a stroke.
+_NUMB = r"(쥐가|쥐났|오래앉|꿇고|꿇어|깔고|저려서|저리더니|마취)"
 # Words of real danger: with them, none of the exceptions above holds ("이거 좀 도와줘 못 일어나겠어").
 _DANGER = (r"(못|안)일어나|일어날수|일어나(는|게|도록)|일으켜|일어서|숨(이|을)?(안|못|막|차)|숨쉬|피가|"
            r"119|일일구|구급차|응급|빨리와|큰일|살려")
@@ -73,10 +88,39 @@ _EMERGENCY = [
     (r"숨(이|을)?(안|못)(쉬|셔)", None),
     (r"숨막혀|숨이막", _STIFLING, False),
     (r"가슴이(너무|많이)?(아파|조여|답답)", _HEARTACHE),
+    # the heart or the chest squeezed, crushed, tightening
+    (r"(가슴|심장|명치)(이|을|가|도|이랑)?\S{0,4}?(조여|조이|조인다|쥐어짜|쥐어뜯|짓눌|죄어|옥죄|"
+     r"터질것같|찢어질것같|뻐개질|빠개질)", _HEARTACHE),
+    # a stroke: speech, the face or one side of the body
+    (r"말이(잘|자꾸|갑자기|통|영|똑바로)?(안|못)(나와|나오|나온)|(말|발음)이?(어눌|꼬여|꼬이|이상해|새)|"
+     r"혀가(꼬여|꼬이|꼬인|굳|말려|안돌아)", _SPEECH_OTHERWISE),
+    (r"(얼굴|입|입술|입꼬리)(이|가|도)?(한쪽|한쪽으로|옆으로|비뚤|삐뚤|한쪽이)\S{0,4}(돌아|비뚤|삐뚤|처지|처졌|마비|내려|쏠려|틀어)|"
+     r"입이(돌아가|돌아갔|비뚤어|삐뚤어|삐뚤|비뚤)", _MOUTH_HYPERBOLE),
+    (r"(한쪽|반쪽|왼쪽|오른쪽|한편)(팔|다리|팔다리|손|발|몸|얼굴)?(이|에|가|을|도)?\S{0,3}?"
+     r"(힘이(없|안들어|하나도없|빠져|쭉빠)|마비|감각이(없|안)|말을안들|안움직|못움직|저리고힘)|"
+     r"(팔|다리|팔다리|손|발|얼굴|몸|반신|혀|입)\S{0,3}?마비|마비(가|이)(왔|온것|오는것)", _NUMB),
+    # an emergency call asked for
+    (r"(비상|긴급|응급)(호출|벨|버튼|전화|신고|연락)|응급(상황|이야|이에요|이다|입니다|이라|환자)|"
+     r"긴급(상황|이야|이에요)|응급실(에|로)?(좀|빨리|얼른|당장)?(가|데려|실어|보내|연락)", _CALL_ABOUT),
+    # fire and smoke that trap someone
+    (r"(?<!쥐)불길(?!한|하|해)|화재(가|야|났|다|예요)|불이(번져|번지|옮겨|붙었|붙어|커져|커지|치솟)|불이\S{0,6}옮겨붙|"
+     r"연기(가|때문에|로|에)?(자욱|가득|꽉|많이|꽉차|차올|들어와|새어|매워)", _SMOKE_HARMLESS),
+    (r"(불|연기|화재|불길)\S{0,12}(못나가|못나가겠|나갈수가없|갇혔|갇혀|못빠져|문이안열)", None),
     (r"불이야|(?<!열)(?<!천)불이?났(?!나)", None),  # 어디 불 났나: wondering about sirens; 열불 났다: anger
     (r"가스(가)?(냄새|새)", None),
     (r"(?<!커)피(가|이)?(너무|많이|철철|계속|막|펑펑)*(나|흘|쏟|안멈|멈추지)", None),  # not 커피나 한잔
     (r"(도둑|강도)(이?야|이다|들었)", None),
+    # blood coughed or thrown up
+    (r"피(를|가)?(토했|토해|토하(?!듯|는심정)|게워|쏟았)|각혈|토혈|하혈", None),
+    # a bone through the skin
+    (r"뼈가(튀어나|삐져나|밖으로나|밖으로튀|보여|드러나)", r"(생선|고기|갈비|닭|뼈다귀|족발|엑스레이|사진)"),
+    # an overdose or a poison swallowed
+    (r"(약|수면제|진통제|안정제|수면유도제|해열제)\S{0,10}?(한통|통째|통채|한꺼번에|왕창|몽땅|한주먹|한움큼)\S{0,6}(먹어버렸|먹었|삼켰|먹어뿠)|"
+     r"(농약|세제|락스|독약|쥐약|표백제)(을|를)?\S{0,3}(마셨|먹었|삼켰|마셔버|먹어버)", None),
+    # 119 said alone: a request
+    (r"^(빨리|얼른|어서)?(119|일일구)(요|야|좀|빨리|어서)*$", None),
+    # 숨이 넘어가 (not of laughter or of running)
+    (r"숨(이|가)?(넘어가|넘어갈|꼴딱|깔딱)", r"(웃|뛰어|뛰었|달려|급하|바빠|서둘|재촉|숨넘어가게)"),
 ]
 _DESPAIR = [
     r"죽고싶",
@@ -96,7 +140,20 @@ _DESPAIR = [
     # 살아서 뭐 해, not 서울 살아서 뭐 하고 지내는지
     r"살아(서|봤자|있어봤자)뭐(해(?!서|도|고)|하겠|하노|하나|할꼬|할까|하누|한다고|하것|하겄)",
     r"뛰어내리고싶|목(을)?매(고싶|달고싶|버릴)",
+    # refusing food or medicine to die: 굶어 죽을란다, 약 안 먹고 이대로 죽을래 (not 배고파 죽겠다)
+    r"(이대로|그냥이대로|이래|이러다|그냥)죽(을래|을란|을끼|을거야|어버릴|어버리|었으면|으면좋|는게|어야지|을라|을랑께)",
+    r"굶어(서)?죽(을래|을란|을끼|을거|어버|고싶|어야|을라|는게|을랑께|겠다고)",
+    r"(안먹고|안묵고|끊고|굶고)(그냥|이대로|고마)?죽(을래|을란|을끼|을거야|어버|고싶|어야|을라|을랑께)",
+    # no reason left to live
+    r"(더|계속|이제|앞으로)?살(아갈|아야할|)이유(가|를|도)?(없|모르|하나도없|뭐)",
+    # to die asleep
+    r"(잠든|자는|잠자는)채로(그냥|조용히|고마)?(가면좋|갔으면|죽었으면|죽으면좋|가고싶|죽고싶)|자다가(그냥|조용히|고마)?(갔으면|죽었으면|가면좋|죽으면좋)",
+    # a life too long: 왜 이리 명이 긴지, 모진 목숨
+    r"(명|목숨)(이|도)?(너무|왜이리|왜이렇게|참|징그럽게|질기게|모질게|어찌|어째)*(길어|긴지|기노|길다|질기|질겨|모질)|모진목숨|"
+    r"(왜|어째|와)(이리|이렇게|이래)?(안|못)죽(고|는지|노|나)|(왜|어째)(날|나를|나는|나)?(안|못)데려가|명줄이(너무|참)?(길|질기)",
 ]
+# 명이 길다 of someone else's long life, said with praise.
+_LONG_LIFE_PRAISED = r"(사셨|사시|백살|장수|좋겠|축하|부럽|다행|건강하|어머니|아버지|할머니|할아버지|명이길어야)"
 # Every syllable ending in ㅆ (했, 갔, 렀, 졌, ...): the past tense, whatever the stem.
 _PAST = "[" + "".join(chr(c) for c in range(0xAC00, 0xD7A4) if (c - 0xAC00) % 28 == 20) + "]"
 # What makes the same words harmless: thanks, someone else's words, the television.
@@ -118,7 +175,9 @@ def _compile(patterns: list[str]) -> list[re.Pattern]:
 _RULES = [("emergency", AlertLevel.EMERGENCY,
            [(re.compile(p), re.compile(u) if u else None, rest[0] if rest else True)
             for p, u, *rest in _EMERGENCY]),
-          ("despair", AlertLevel.URGENT, [(re.compile(p), None, True) for p in _DESPAIR])]
+          ("despair", AlertLevel.URGENT,
+           [(re.compile(p), re.compile(_LONG_LIFE_PRAISED) if "모진목숨" in p else None, True)
+            for p in _DESPAIR])]
 _HARMLESS_RULES = _compile(_HARMLESS)
 _DANGER_RULE = re.compile(_DANGER)
 

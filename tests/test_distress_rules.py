@@ -74,3 +74,55 @@ def test_objects_stories_and_errands_are_not_pleas(text):
 def test_pleas_stay_pleas_around_the_exceptions(text):
     match = check(text)
     assert match is not None and match.level is AlertLevel.EMERGENCY, text
+
+
+@pytest.mark.parametrize("text", [
+    # a stroke: speech, the face, one side of the body
+    "갑자기 말이 잘 안 나와", "말이 어눌 해 졌어", "혀가 꼬여서 말이 이상해", "발음 이 이상해 혀 가 굳었어",
+    "입이 한쪽 으로 돌아갔어", "얼굴 이 한쪽 으로 처졌어", "입 이 비뚤어 졌어 거울 보니", "입꼬리 가 한쪽 이 처졌어",
+    "한쪽 팔다리 에 힘이 없어", "오른쪽 팔 에 힘이 안 들어가", "왼쪽 다리 가 안 움직 여", "몸 반쪽 이 마비 된 것 같아",
+    "팔 이 마비 됐어", "갑자기 마비 가 왔어",
+    # the chest squeezed
+    "심장 이 막 조여 와", "가슴 이 쥐어짜 듯 이 아파", "가슴 을 짓눌 러서 숨을 못 쉬겠어", "명치 가 조여 오고 식은땀 나",
+    "심장이 터질 것 같아 숨이 차",
+    # an emergency call
+    "비상 호출 해 줘", "긴급 호출 좀 눌러 줘", "응급 상황 이야", "응급실 좀 데려가 줘", "비상벨 눌러 줘 몸이 이상해",
+    "긴급 신고 해 줘",
+    # fire and smoke trapping someone
+    "불길 이 번져", "불길 때문에 못 나가겠어", "연기 가 자욱 해서 앞이 안 보여", "방에 연기 가 가득 해",
+    "불 이 커튼 에 옮겨 붙었어", "연기 때문에 못 나가겠어 문이 안 열려", "화재 가 났어요", "불이 번져서 갇혔어",
+    # blood, 119 alone, breath going
+    "피 를 토했 어", "각혈 을 했어", "119", "일일구 빨리", "숨 이 넘어 갈 것 같아", "넘어져서 뼈가 튀어나왔어", "약 을 한꺼번에 다 먹어버렸어", "수면제 를 실수로 한 통 다 먹었어", "농약 을 마셨어",
+])
+def test_strokes_chest_calls_and_fire_are_emergencies(text):
+    match = check(text)
+    assert match is not None and match.level is AlertLevel.EMERGENCY, text
+
+
+@pytest.mark.parametrize("text", [
+    "불이 너무 밝다 좀 어둡게 해 줘", "불이 안 꺼져", "불 끄고 나가", "불길한 예감 이 들어", "불길하다 꿈자리 가",
+    "목이 쉬어서 말이 잘 안 나와", "감기 때문에 말이 잘 안 나오네", "기가 막혀서 말이 안 나온다",
+    "너무 고마워서 말이 안 나오네", "영어 로 하려니 말이 잘 안 나와", "말이 안 돼", "말도 안 되는 소리",
+    "술 을 마셨 더니 혀 가 꼬이네", "추워서 입이 돌아가겠다", "레몬 이 셔서 입이 돌아갈 뻔했어",
+    "치과 에서 마취 해서 입이 돌아갔어", "다리 가 저려서 마비 된 것 같아", "오래 앉아 있었 더니 다리 가 마비 된 것 같네",
+    "도로 가 눈 때문에 마비 됐어", "가슴 이 조마조마 해",
+    "비상벨 어떻게 쓰는 거야", "비상 호출 버튼 설치 했어", "응급실 다녀왔어", "응급실 갔었는데 괜찮대",
+    "고기 굽는 연기 가 자욱 하네", "담배 연기 가 가득 해", "안개 가 자욱 하네", "응급 처치 배우러 가",
+    "하루 종일 굶어서 배고파 죽겠네", "굶어서 죽겠다", "우리 어머니 는 명이 길어서 백 살 까지 사셨어",
+    "이대로 죽을 것 같아 무섭다", "피를 토하듯 노래를 하더라", "119 번호 가 뭐였지", "웃겨서 숨 넘어 가는 줄 알았어",
+    "숨 넘어 가게 뛰어 왔어",
+    "생선 뼈가 튀어나와 있네", "이유 가 없어 그냥 해 본 거야", "자다가 깼어", "잠든 채로 아침 까지 잤어", "약 다 먹었어", "아침 약 한 봉지 먹었어",
+])
+def test_lights_colds_hyperbole_and_questions_are_not_pleas(text):
+    assert check(text) is None, text
+
+
+@pytest.mark.parametrize("text", [
+    "밥 도 안 먹고 굶어 죽을란다", "이대로 그냥 죽을래", "약 안 먹고 죽어 버릴 거야", "약 끊고 고마 죽을란다",
+    "이대로 죽었으면 좋겠다", "굶어 죽는 게 낫지", "왜 이리 명이 긴지", "목숨 이 왜 이렇게 질기노", "모진 목숨 이 안 끊어져",
+    "왜 이렇게 안 죽고 사는지 몰라", "이제 더 살 이유 가 없어", "살아갈 이유 를 모르겠다",
+    "자는 채로 조용히 갔으면 좋겠어", "자다가 그냥 갔으면",
+])
+def test_refusals_and_a_life_too_long_are_urgent(text):
+    match = check(text)
+    assert match is not None and match.level is AlertLevel.URGENT, text
