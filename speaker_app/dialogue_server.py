@@ -27,6 +27,8 @@ import requests
 from .dialogue_setup import DIALOGS, SetupError, progress, rasa_env
 
 ACTIONS = DIALOGS / "actions"
+# How long a stopping server may take to finish before it is killed.
+STOP_GRACE_S = 15
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: a forked child should not load libraries
 
@@ -76,10 +78,18 @@ class _Child:
         raise SetupError(f"the {self.name} did not become ready in {timeout_s:.0f} s; see {self.log}")
 
     def stop(self) -> None:
+        self.ask_to_stop()
+        self.end_by(time.monotonic() + STOP_GRACE_S)
+
+    def ask_to_stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             _signal_group(self.process, signal.SIGTERM)
+
+    def end_by(self, deadline: float) -> None:
+        """Waits for the server to finish until `deadline`, then kills what is left of it."""
+        if self.process is not None:
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(self.process, signal.SIGKILL)
                 self.process.wait()
@@ -161,9 +171,14 @@ class RasaProcess:
         return self
 
     def stop(self) -> None:
-        for child in (self._rasa, self._actions):
-            if child is not None:
-                child.stop()
+        # Both are asked at once and share one grace period, so stopping the dialogue takes at most
+        # STOP_GRACE_S, inside the speaker unit's TimeoutStopSec, however slowly Rasa winds down.
+        children = [child for child in (self._rasa, self._actions) if child is not None]
+        for child in children:
+            child.ask_to_stop()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for child in children:
+            child.end_by(deadline)
         self._rasa = self._actions = None
         if self._folder is not None:
             self._folder.cleanup()

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, free_port, write_config
 
-GONE_WITHIN_S = 20  # stop() gives each server 15 s to finish before it kills it
+GONE_WITHIN_S = 20  # stop() gives both servers 15 s together to finish before it kills them
 
 
 def children_of(pid: int) -> list[int]:
