@@ -43,8 +43,11 @@ def alive(pid: int) -> bool:
 def start_dialogue(tmp_path) -> tuple[subprocess.Popen, list[int]]:
     config = write_config(tmp_path, dialog={"url": f"http://127.0.0.1:{free_port()}"})
     exe = Path(sys.executable).parent / "speaker-app"
+    # SIGINT as a terminal delivers it: a test run started in the background by a non-interactive
+    # shell inherits SIGINT ignored, and Python then never turns it into KeyboardInterrupt.
     speaker = subprocess.Popen([str(exe), "dialogue", "--config", str(config)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     heard = []
     for line in speaker.stderr:  # the servers log to files; this is the speaker's own output
         heard.append(line)
