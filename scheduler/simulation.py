@@ -38,6 +38,7 @@ def simulate_day(config: Config, scenario: Scenario, conversation: Conversation,
     context = RoutineContext(config, clock, conversation, resident, Store(store_path), sent.append,
                              later=lambda at, job, run: None, timeline=show, started_at=start)
     conversation.on_alert = alert_from_understanding(context)
+    conversation.now = clock.now
     day = Day(context, clock)
     day.plan(start, end)
 

@@ -64,7 +64,9 @@ class Speaker:
         self.config = config
         self.dialog = RasaDialog(config.dialog.url, sender or config.resident.id, config.dialog.timeout_s,
                                  honorific=config.resident.honorific)
-        self.conversation = Conversation(self.dialog, config.dialog.min_confidence)
+        # The resident has no_answer_s to start answering a question and max_turn_s to say it.
+        self.conversation = Conversation(self.dialog, config.dialog.min_confidence,
+                                         question_lasts_s=config.vad.no_answer_s + config.vad.max_turn_s)
         self._recogniser = recogniser  # loaded on first use: the typed console needs none
 
     @property

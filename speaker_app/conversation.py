@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable, Protocol
 
 from emergency.levels import AlertLevel
 
+from .config import VadConfig
 from .dialog import DialogReply, DialogUnavailable, Parse
 from .understanding import Understander, Understanding
 
@@ -42,13 +44,26 @@ class Exchange:
 
 class Conversation:
     def __init__(self, dialog: DialogueServer, min_confidence: float,
-                 on_alert: Callable[[Understanding], DialogReply | None] = lambda u: None):
+                 on_alert: Callable[[Understanding], DialogReply | None] = lambda u: None,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 question_lasts_s: float = VadConfig.no_answer_s + VadConfig.max_turn_s):
         self.dialog = dialog
         self.understander = Understander(dialog, min_confidence)
         # The emergency desk (emergency/desk.py): it sees every understood turn first, alert or not
         # (a yes to its question, "잘못 말했어" after an alert), and a reply it gives answers the turn.
         self.on_alert = on_alert
-        self.asked: str | None = None  # the speaker's last question: an alert's context
+        # A question is context for an alert only while its answer may still come: a plea at 15:00
+        # does not follow the 13:10 "더 하실 말씀 있으세요?". The clock is the simulated one in a simulated day.
+        self.now, self.question_lasts_s = now, question_lasts_s
+        self._question: tuple[str, datetime] | None = None
+
+    @property
+    def asked(self) -> str | None:
+        """The speaker's last question, while an answer to it may still come: an alert's context."""
+        if self._question is None:
+            return None
+        text, at = self._question
+        return text if (self.now() - at).total_seconds() <= self.question_lasts_s else None
 
     def respond(self, text: str, decided: Understanding | None = None) -> Exchange:
         """`decided` is given when a detector already knows what was meant (a plea heard in the audio)."""
@@ -91,7 +106,7 @@ class Conversation:
         return Exchange(understanding, reply, error, timings)
 
     def _spoke(self, reply: DialogReply) -> None:
-        self.asked = " ".join(reply.texts) if reply.asks else None
+        self._question = (" ".join(reply.texts), self.now()) if reply.asks else None
 
 
 def _ms_since(started: float) -> float:

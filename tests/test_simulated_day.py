@@ -180,3 +180,22 @@ def test_stop_ends_the_asking_but_the_dose_is_still_missed(day_config, tmp_path)
     assert morning == [("08:30", "medication", "혈압약 stopped"), ("10:30", "medication", "혈압약 missed")]
     asks = [e["at"][11:16] for e in timeline if e.get("routine") == "medication" and "heard" in e]
     assert [at for at in asks if at < "12:00"] == ["08:30"]
+
+
+def test_an_alert_names_the_question_only_while_its_answer_could_still_come(day_config, tmp_path):
+    script = tmp_path / "plea.yaml"
+    script.write_text(yaml.safe_dump({"date": dt.date(2026, 11, 25), "resident": [
+        {"at": "13:00", "says": "머리 가 좀 아파요"},
+        {"at": "13:00", "says": "살려 주세요"},
+        {"at": "15:00", "says": "머리 가 좀 아파요"},
+        {"at": "17:00", "says": "살려 주세요"},
+    ]}, allow_unicode=True), encoding="utf-8")
+    timeline = simulate(day_config, script)
+    asked_after_headache = [e["said"] for e in timeline if e.get("heard") == "머리 가 좀 아파요"]
+    assert len(asked_after_headache) == 2 and asked_after_headache[0].endswith("?")
+    emergencies = [a for a in events(timeline, "alert") if a["level"] == "emergency"]
+    assert [a["context"]["at"][11:16] for a in emergencies] == ["13:00", "17:00"]
+    # Said at once after the speaker's question: the plea may answer it, so the hub is shown the question.
+    assert emergencies[0]["context"]["asked"] == asked_after_headache[0]
+    # Two hours after the question, it is no longer what the resident was answering.
+    assert emergencies[1]["context"]["asked"] is None
