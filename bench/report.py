@@ -271,10 +271,10 @@ def spotting_section(spotting: Source, reports: Path) -> list[str]:
 
 
 def intents_section(intents: Source, reports: Path) -> list[str]:
+    from intents import blind_table, decision_path  # bench/intents.py, beside this script
+
     md = ["## Understanding what is said, and not mistaking a plea", ""]
     if (reports / "intents_blind_first.md").is_file():  # the kept blind runs are beside the report
-        from intents import blind_table  # bench/intents.py, beside this script
-
         md += ["**The honest figures are each blind set's runs before anything was tuned on it:**", ""]
         md += blind_table()[2:]
         md += ["The figures below were measured after tuning, so they flatter (each set's caveat says how).", ""]
@@ -289,8 +289,8 @@ def intents_section(intents: Source, reports: Path) -> list[str]:
         md += [f"- Rasa's parse of one line: median {f['parse_ms']['median']:.1f} ms, 90th percentile "
                f"{f['parse_ms']['p90']:.1f} ms.",
                "", f"How: every line of each test set, written as the recogniser writes Korean, through the "
-               f"speaker's own decision path (the distress rules, then Rasa's classifier, then the cut-off "
-               f"{f['min_confidence']}). Goals: accuracy ≥ 92 %, emergency recall ≥ 98 %, emergency false alarms "
+               f"speaker's own decision path ({decision_path(f['min_confidence'], f.get('alert_from'))}). "
+               "Goals: accuracy ≥ 92 %, emergency recall ≥ 98 %, emergency false alarms "
                "≤ 1 %, despair recall ≥ 95 %."]
     return md + ["", intents.cite(), ""]
 

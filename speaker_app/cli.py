@@ -66,7 +66,8 @@ class Speaker:
                                  honorific=config.resident.honorific)
         # The resident has no_answer_s to start answering a question and max_turn_s to say it.
         self.conversation = Conversation(self.dialog, config.dialog.min_confidence,
-                                         question_lasts_s=config.vad.no_answer_s + config.vad.max_turn_s)
+                                         question_lasts_s=config.vad.no_answer_s + config.vad.max_turn_s,
+                                         alert_from=config.dialog.alert_from)
         self._recogniser = recogniser  # loaded on first use: the typed console needs none
 
     @property
@@ -371,7 +372,8 @@ def cmd_nlu_eval(args) -> int:
     print(intent_eval.summary(scores))
     report = args.report or Path("build") / f"{args.file.stem}-eval.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(intent_eval.report(args.file, scores, config.dialog.min_confidence), encoding="utf-8")
+    report.write_text(intent_eval.report(args.file, scores, config.dialog.min_confidence,
+                                           config.dialog.alert_from), encoding="utf-8")
     say_to_person(f"report written to {report}")
     return 0
 

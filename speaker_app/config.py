@@ -204,14 +204,16 @@ class DialogConfig:
     url: str = "http://127.0.0.1:5005"
     timeout_s: float = 5.0
     min_confidence: float = 0.5
+    alert_from: float = 0.25
 
     def check(self) -> None:
         if not self.url.startswith(("http://", "https://")):
             raise ConfigError("dialog.url must start with http:// or https://")
         if self.timeout_s <= 0:
             raise ConfigError("dialog.timeout_s must be greater than 0")
-        if not 0 <= self.min_confidence <= 1:
-            raise ConfigError("dialog.min_confidence must be between 0 and 1")
+        for key in ("min_confidence", "alert_from"):
+            if not 0 <= getattr(self, key) <= 1:
+                raise ConfigError(f"dialog.{key} must be between 0 and 1")
 
 
 @dataclass(frozen=True)

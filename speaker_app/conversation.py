@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 from emergency.levels import AlertLevel
 
-from .config import VadConfig
+from .config import DialogConfig, VadConfig
 from .dialog import DialogReply, DialogUnavailable, Parse
 from .understanding import Understander, Understanding
 
@@ -46,9 +46,10 @@ class Conversation:
     def __init__(self, dialog: DialogueServer, min_confidence: float,
                  on_alert: Callable[[Understanding], DialogReply | None] = lambda u: None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 question_lasts_s: float = VadConfig.no_answer_s + VadConfig.max_turn_s):
+                 question_lasts_s: float = VadConfig.no_answer_s + VadConfig.max_turn_s,
+                 alert_from: float = DialogConfig.alert_from):
         self.dialog = dialog
-        self.understander = Understander(dialog, min_confidence)
+        self.understander = Understander(dialog, min_confidence, alert_from)
         # The emergency desk (emergency/desk.py): it sees every understood turn first, alert or not
         # (a yes to its question, "잘못 말했어" after an alert), and a reply it gives answers the turn.
         self.on_alert = on_alert

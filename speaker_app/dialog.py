@@ -38,6 +38,10 @@ class DialogUnavailable(RuntimeError):
 class Parse:
     intent: str
     confidence: float
+    ranking: tuple[tuple[str, float], ...] = ()  # every intent the classifier weighed, likeliest first
+
+    def confidence_of(self, intent: str) -> float:
+        return dict(self.ranking).get(intent, 0.0)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ class RasaDialog:
     def parse(self, text: str) -> Parse:
         result = self._post("/model/parse", {"text": text})
         intent = result.get("intent") or {}
-        return Parse(intent.get("name") or "out_of_scope", float(intent.get("confidence") or 0.0))
+        ranking = tuple((r["name"], float(r.get("confidence") or 0.0)) for r in result.get("intent_ranking") or ()
+                        if isinstance(r, dict) and isinstance(r.get("name"), str))
+        return Parse(intent.get("name") or "out_of_scope", float(intent.get("confidence") or 0.0), ranking)
 
     def send(self, message: str) -> DialogReply:
         body: dict = {"sender": self.sender, "message": message}

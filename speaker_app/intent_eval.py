@@ -162,11 +162,16 @@ def sections(s: Scores, extra_rows: list[tuple[str, str]] = ()) -> list[str]:
     return md + [""]
 
 
-def report(path: Path, s: Scores, min_confidence: float) -> str:
+def decision_path(min_confidence: float, alert_from: float | None) -> str:
+    """speaker_app/understanding.py in one line, with the device's figures (alert_from None: before it existed)."""
+    path = f"the distress rules, then Rasa, then the cut-off {min_confidence}: below it the intent is `out_of_scope`"
+    return path if alert_from is None else f"{path}, unless Rasa gives emergency or despair {alert_from} or more"
+
+
+def report(path: Path, s: Scores, min_confidence: float, alert_from: float) -> str:
     return "\n".join([f"# How well the speaker understands `{path}`", "",
                       f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC",
-                      "- decision path: the distress rules, then Rasa, then the cut-off "
-                      f"{min_confidence}: below it the intent is `out_of_scope`", "", *sections(s)])
+                      f"- decision path: {decision_path(min_confidence, alert_from)}", "", *sections(s)])
 
 
 def summary(s: Scores) -> str:

@@ -7,7 +7,11 @@ what is measured on text is what the speaker does with speech:
    plea they recognise is an emergency whatever the classifier thinks;
 2. otherwise the Rasa classifier names the intent;
 3. below the configured confidence the intent becomes `out_of_scope`, so the
-   speaker says it did not catch that instead of acting on a guess.
+   speaker says it did not catch that instead of acting on a guess;
+4. but an emergency or a wish to die that the classifier finds likely enough
+   (`alert_from`), though not likeliest, is taken as said: a call for help is
+   not lost because the classifier was unsure. At that confidence the
+   emergency desk asks before it calls ("도움을 불러 드릴까요?").
 """
 from __future__ import annotations
 
@@ -41,9 +45,10 @@ class IntentParser(Protocol):
 
 
 class Understander:
-    def __init__(self, parser: IntentParser, min_confidence: float):
+    def __init__(self, parser: IntentParser, min_confidence: float, alert_from: float):
         self.parser = parser
         self.min_confidence = min_confidence
+        self.alert_from = alert_from
 
     def understand(self, text: str) -> Understanding:
         spoken = written_as_spoken(text)
@@ -55,5 +60,18 @@ class Understander:
         parse = self.parser.parse(spoken)
         # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
         if parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
-            return Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
-        return Understanding(text, parse.intent, parse.confidence, alert_level(parse.intent), "classifier")
+            decided = Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
+        else:
+            decided = Understanding(text, parse.intent, parse.confidence, alert_level(parse.intent), "classifier")
+        return self._more_serious(parse, decided) or decided
+
+    def _more_serious(self, parse: Parse, decided: Understanding) -> Understanding | None:
+        for intent in SERIOUS:
+            level, confidence = alert_level(intent), parse.confidence_of(intent)
+            if level.rank > decided.alert_level.rank and confidence >= self.alert_from:
+                return Understanding(decided.text, intent, confidence, level, "classifier")
+        return None
+
+
+# The intents whose reading outweighs a likelier harmless one, most serious first.
+SERIOUS = ("emergency", "despair")
