@@ -190,3 +190,26 @@ def test_less_common_situations_are_emergencies(text):
 ])
 def test_their_look_alikes_over_told_or_harmless_are_not(text):
     assert check(text) is None, text
+
+
+# "Going" for dying with a weariness of life, refusing food or medicine, the means, a life that shames.
+@pytest.mark.parametrize("text", [
+    "아침에 눈 뜨는 게 지옥이야", "인자 그만 살랑께", "고마 가야 되는데 와 이래 안 데려가노", "곡기 끊고 조용히 가고 싶어", "나 죽으면 애들이 속 시원하겠지", "죽고 싶구먼유",
+    "죽지 못해 산다", "살아서 뭐하나 싶드래요", "인자 살기 싫당께", "죽을 날만 세고 있어", "더 이상 살 이유가 없는 것 같아요", "저기 나 그냥 죽고 싶어", "빨리 죽었으면 좋겠어요",
+    "자는 듯이 가는 게 소원이야", "살아가 뭐 할끼고", "아침에 눈 뜨면 왜 또 살아 있나 싶어", "좋아질 일이 하나도 없어 다 끝났어", "약 안 먹 고 그냥 갈 란 다",
+    "어디 조용한 데 가서 그냥 사라지고 싶어", "자식 들 고생 그만 시키고 내가 가 야 지", "저기요 나는 더 살고 싶은 마음이 하나도 없어요", "약 을 한 번 에 다 먹 어 버릴 까",
+    "흔적도 없이 사라지고 싶다", "빨리 가야 되는데 왜 안 데려가드래요", "병원비만 축내고 살아서 뭐 해", "아이고 이놈의 세상 하루라도 빨리 떠나고 싶다", "하느 님 이 빨리 데려 가 셨 으면",
+    "사라 지 고 싶 다", "자식 앞세우고 살아 뭐 하나", "나 하나 없어지면 다 해결돼",
+])
+def test_going_and_other_old_ways_of_wishing_to_die_are_urgent(text):
+    match = check(text)
+    assert match is not None and match.level is AlertLevel.URGENT, text
+
+
+@pytest.mark.parametrize("text", [
+    "빨리 가야지 장 서는 날 이야", "이제 병원 에 가야지", "밥 안 먹고 시장 에 가려고", "아들이 빨리 데려갔으면 좋겠다 서울로", "유언장 써 놨어 변호사 랑", "창피 해서 죽어 버릴까 봐",
+    "뉴스 에서 농약 먹고 죽었대", "오래 살아서 경로당 에 가야지", "약 안 먹고 잠 자러 가야지", "이 나이 에 놀러 가고 싶어", "구십 넘으신 어머니 가 목숨 이 질기다고 웃으시네",
+    "세상 에 미련 이 많아 아직 할 게 많아", "살아 있는 게 미안 하지 않게 건강 하게 살자", "하늘 에서 눈 이 펑펑 와",
+])
+def test_going_somewhere_and_others_deaths_are_not(text):
+    assert check(text) is None, text
