@@ -30,14 +30,14 @@ def understood(*ranking):
 
 @pytest.mark.parametrize("ranking, intent, level, confidence", [
     # A likely emergency below the cut-off, or behind a likelier harmless reading, is not lost.
-    ((("nlu_fallback", 0.5), ("out_of_scope", 0.45), ("emergency", 0.3)), "emergency", AlertLevel.EMERGENCY, 0.3),
-    ((("out_of_scope", 0.6), ("emergency", 0.25)), "emergency", AlertLevel.EMERGENCY, 0.25),
-    ((("health_complaint", 0.7), ("emergency", 0.26)), "emergency", AlertLevel.EMERGENCY, 0.26),
-    ((("mood_bad", 0.6), ("despair", 0.3)), "despair", AlertLevel.URGENT, 0.3),
-    ((("despair", 0.6), ("emergency", 0.3)), "emergency", AlertLevel.EMERGENCY, 0.3),
+    ((("nlu_fallback", 0.5), ("out_of_scope", 0.45), ("emergency", 0.4)), "emergency", AlertLevel.EMERGENCY, 0.4),
+    ((("out_of_scope", 0.65), ("emergency", 0.35)), "emergency", AlertLevel.EMERGENCY, 0.35),
+    ((("health_complaint", 0.6), ("emergency", 0.38)), "emergency", AlertLevel.EMERGENCY, 0.38),
+    ((("mood_bad", 0.6), ("despair", 0.4)), "despair", AlertLevel.URGENT, 0.4),
+    ((("despair", 0.55), ("emergency", 0.4)), "emergency", AlertLevel.EMERGENCY, 0.4),
     # Below alert_from the likelier reading stands, and below the cut-off it is "did not catch that".
-    ((("out_of_scope", 0.8), ("emergency", 0.2)), "out_of_scope", AlertLevel.NONE, 0.8),
-    ((("nlu_fallback", 0.5), ("greet", 0.4), ("despair", 0.24)), "out_of_scope", AlertLevel.NONE, 0.5),
+    ((("out_of_scope", 0.66), ("emergency", 0.34)), "out_of_scope", AlertLevel.NONE, 0.66),
+    ((("nlu_fallback", 0.5), ("greet", 0.4), ("despair", 0.34)), "out_of_scope", AlertLevel.NONE, 0.5),
     # A more serious reading does not replace an equally serious one.
     ((("emergency", 0.6), ("despair", 0.35)), "emergency", AlertLevel.EMERGENCY, 0.6),
 ])
@@ -47,10 +47,10 @@ def test_the_more_serious_reading_wins_from_alert_from(ranking, intent, level, c
 
 
 def test_an_unsure_emergency_is_asked_about_before_anyone_is_called():
-    u = understood(("out_of_scope", 0.6), ("emergency", 0.3))
+    u = understood(("out_of_scope", 0.6), ("emergency", 0.4))
     trigger, explicit = assess(u, EmergencyConfig())
     assert trigger.level is AlertLevel.EMERGENCY and not explicit
-    assert u.decided_by == "classifier" and trigger.signal == "classifier 0.30"
+    assert u.decided_by == "classifier" and trigger.signal == "classifier 0.40"
 
 
 def test_alert_from_must_be_a_probability():
