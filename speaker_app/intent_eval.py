@@ -165,7 +165,7 @@ def sections(s: Scores, extra_rows: list[tuple[str, str]] = ()) -> list[str]:
 def decision_path(min_confidence: float, alert_from: float | None) -> str:
     """speaker_app/understanding.py in one line, with the device's figures (alert_from None: before it existed)."""
     path = f"the distress rules, then Rasa, then the cut-off {min_confidence}: below it the intent is `out_of_scope`"
-    return path if alert_from is None else f"{path}, unless Rasa gives emergency or despair {alert_from} or more"
+    return path if alert_from is None else f"{path}; where that raises no alert, Rasa's emergency or despair at {alert_from} or more wins"
 
 
 def report(path: Path, s: Scores, min_confidence: float, alert_from: float) -> str:

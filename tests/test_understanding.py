@@ -32,16 +32,16 @@ def understood(*ranking):
     # A likely emergency below the cut-off, or behind a likelier harmless reading, is not lost.
     ((("nlu_fallback", 0.5), ("out_of_scope", 0.45), ("emergency", 0.4)), "emergency", AlertLevel.EMERGENCY, 0.4),
     ((("out_of_scope", 0.65), ("emergency", 0.35)), "emergency", AlertLevel.EMERGENCY, 0.35),
-    ((("health_complaint", 0.6), ("emergency", 0.38)), "emergency", AlertLevel.EMERGENCY, 0.38),
     ((("mood_bad", 0.6), ("despair", 0.4)), "despair", AlertLevel.URGENT, 0.4),
-    ((("despair", 0.55), ("emergency", 0.4)), "emergency", AlertLevel.EMERGENCY, 0.4),
     # Below alert_from the likelier reading stands, and below the cut-off it is "did not catch that".
     ((("out_of_scope", 0.66), ("emergency", 0.34)), "out_of_scope", AlertLevel.NONE, 0.66),
     ((("nlu_fallback", 0.5), ("greet", 0.4), ("despair", 0.34)), "out_of_scope", AlertLevel.NONE, 0.5),
-    # A more serious reading does not replace an equally serious one.
+    # A reading that already raises an alert stands: a complaint reaches the hub as said.
+    ((("health_complaint", 0.6), ("emergency", 0.38)), "health_complaint", AlertLevel.NOTICE, 0.6),
+    ((("despair", 0.55), ("emergency", 0.4)), "despair", AlertLevel.URGENT, 0.55),
     ((("emergency", 0.6), ("despair", 0.35)), "emergency", AlertLevel.EMERGENCY, 0.6),
 ])
-def test_the_more_serious_reading_wins_from_alert_from(ranking, intent, level, confidence):
+def test_a_serious_reading_from_alert_from_outweighs_a_harmless_one(ranking, intent, level, confidence):
     u = understood(*ranking)
     assert (u.intent, u.alert_level, u.confidence) == (intent, level, confidence)
 
