@@ -66,7 +66,7 @@ _CALL_ABOUT = (r"(어떻게|길|어디|위치|번호|연락망|연락처|정리|
 _SMOKE_HARMLESS = (r"^(?!.*(불길이|불이|화재|갇혔|갇혀|못나가|나갈수가없|못빠져|숨))"
                    r".*(담배|고기|굽|생선|향|모기향|안개|김이|수증기|굴뚝|아궁이|쥐불|연탄|배우|드라마|연극|연기력|잘하|늘었)")
 # Out of breath of running, climbing or laughing.
-_EXERTION = r"(운동|뛰어|뛰었|달려|계단을|등산|산에|노래|웃)"
+_EXERTION = r"(운동|뛰어|뛰었|달려|계단|오르면|올라가면|걸으면|등산|산에|노래|웃)"
 # Gas of the bill, the new boiler, a smell that was the kimchi after all.
 _GAS_HARMLESS = r"(고지서|요금|가스비|없대|없다|없어|새로|새거|새것|교체|설치했|하더니|안새|안나|줄알았|인줄|착각)"
 # Pins and needles of sitting long, a cramp or the dentist's injection, not a stroke.
@@ -214,7 +214,8 @@ _EMERGENCY = [
      r"(눈때문|비때문|코로나|격리|하루종일|심심|갇혀지내|갇혀사|답답해서|집에만)"),
     # breath short with speech gone, a throat swelling, stings and bites with breath or swelling
     (r"숨이(가빠|가쁘|차|턱턱|헐떡)\S{0,8}(말을?못|말도못|말이안|못하겠|쓰러|눈앞)|목(이|안이|구멍이)(부어|붓|막혀)\S{0,6}숨|"
-     r"(쏘였|물렸|먹고나서|먹었는데)\S{0,8}(숨이|목이부|목이막|온몸이부|두드러기)|입술(이)?(퍼렇|파랗|새파랗|시퍼렇)",
+     r"(쏘였|물렸|먹고나서|먹었는데)\S{0,8}(숨이|목이부|목이막|온몸이부|두드러기)|입술(이)?(퍼렇|파랗|새파랗|시퍼렇)|"
+     r"(두드러기|부었|부어|붓고)\S{0,14}숨(이|도)?(차|가빠|가쁘|막|안쉬|못쉬)|숨(이|도)?(차|가빠|가쁘|막)\S{0,14}(두드러기|부었|부어)",
      _EXERTION, False),
     # a bad burn or a deep cut, fire on clothes
     (r"(데었|데였|델었|데어서|데여서)\S{0,12}(물집|너무아파|크게|많이|살이|벗겨|부풀)|(크게|깊이|깊게|심하게)\S{0,2}(데었|데였|베었|베였|찢어졌|찢었)|"

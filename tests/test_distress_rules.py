@@ -231,3 +231,11 @@ def test_questions_near_misses_and_old_stories_are_not_pleas(text):
 def test_a_plea_asking_what_to_do_is_still_a_plea(text):
     match = check(text)
     assert match is not None and match.level is AlertLevel.EMERGENCY, text
+
+
+@pytest.mark.parametrize("text, plea", [
+    ("약 먹고 온몸에 두드러기가 나고 입술이 퉁퉁 부었어 숨도 차", True), ("새우 먹었는데 얼굴이 붓고 숨이 가빠", True),
+    ("발이 부어서 계단 오르면 숨이 차", False), ("발목이 부었어", False),
+])
+def test_swelling_is_a_plea_when_the_breath_goes(text, plea):
+    assert (check(text) is not None) is plea, text
