@@ -21,6 +21,11 @@ EXPECTED_ANSWERS: dict[str, list[str]] = {
 }
 
 
+# A bare yes or no, whatever was asked: the classifier, whose syllable features also see the 네 of 가네 and
+# 했네, can put even "네" just under the cut-off.
+YES_OR_NO: dict[str, str] = {"".join(w.split()): "affirm" for w in _YES} | {"".join(w.split()): "deny" for w in _NO}
+
+
 def expected_phrases(kind: str | None) -> list[str]:
     """An unknown kind means no narrowed grammar: the open vocabulary only."""
     return EXPECTED_ANSWERS.get(kind or "", [])

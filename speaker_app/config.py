@@ -204,7 +204,7 @@ class DialogConfig:
     url: str = "http://127.0.0.1:5005"
     timeout_s: float = 5.0
     min_confidence: float = 0.5
-    alert_from: float = 0.35
+    alert_from: float = 0.45
 
     def check(self) -> None:
         if not self.url.startswith(("http://", "https://")):

@@ -6,7 +6,8 @@ what is measured on text is what the speaker does with speech:
 1. the distress rules (emergency/distress_rules.py) read the text first; a
    plea they recognise is an emergency whatever the classifier thinks;
 2. otherwise the Rasa classifier names the intent;
-3. below the configured confidence the intent becomes `out_of_scope`, so the
+3. a bare yes or no (speaker_app/answers.py) is that, however unsure Rasa is;
+   below the configured confidence the intent becomes `out_of_scope`, so the
    speaker says it did not catch that instead of acting on a guess;
 4. but where that raises no alert, an emergency or a wish to die that the
    classifier finds likely enough (`alert_from`) is taken as said: a call for help is
@@ -21,6 +22,7 @@ from typing import Protocol
 from emergency import distress_rules
 from emergency.levels import AlertLevel, alert_level
 
+from .answers import YES_OR_NO
 from .dialog import Parse
 from .transcripts import written_as_spoken
 
@@ -31,7 +33,7 @@ class Understanding:
     intent: str
     confidence: float
     alert_level: AlertLevel
-    # "rule", "classifier", "low_confidence", or the detector that heard a plea: "spotter", "template";
+    # "rule", "classifier", "yes_or_no", "low_confidence", or the detector that heard a plea: "spotter", "template";
     # "rule+template" when the words agree with the detector (the emergency desk then does not ask first).
     decided_by: str
 
@@ -59,7 +61,10 @@ class Understander:
             return Understanding(text, "out_of_scope", 1.0, AlertLevel.NONE, "low_confidence")
         parse = self.parser.parse(spoken)
         # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
-        if parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
+        if "".join(spoken.split()) in YES_OR_NO:
+            intent = YES_OR_NO["".join(spoken.split())]
+            decided = Understanding(text, intent, parse.confidence_of(intent), AlertLevel.NONE, "yes_or_no")
+        elif parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
             decided = Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
         else:
             decided = Understanding(text, parse.intent, parse.confidence, alert_level(parse.intent), "classifier")

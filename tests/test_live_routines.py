@@ -1,6 +1,7 @@
 """The routines on the device: a persistent job store, restarts and the grace policy (APScheduler, real time)."""
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,8 +32,12 @@ class Listener:
 
 def routines(tmp_path, grace_min=120, listener=None, dialog_url=None):
     """Without `dialog_url` the dialogue is down (nothing listens on the port): only the scheduling is tested."""
+    # These run on the real clock, so the quiet hours are one minute twelve hours from now: a follow-up is
+    # never held back by the time of day the suite happens to run (it failed in the Korean evening).
+    quiet = (datetime.now(ZoneInfo("Asia/Seoul")) + timedelta(hours=12)).replace(minute=15)
     config = parse_config({"morning_call": {"time": "08:00", "grace_min": grace_min},
                            "medications": [{"name": "혈압약", "times": ["08:30", "20:00"]}],
+                           "quiet_hours": {"start": f"{quiet:%H:%M}", "end": f"{quiet + timedelta(minutes=1):%H:%M}"},
                            "dialog": {"url": dialog_url or f"http://127.0.0.1:{free_port()}", "timeout_s": 10}})
     store = Store(tmp_path / "speaker.db")
     conversation = Conversation(RasaDialog(config.dialog.url, f"live-{time.time_ns()}", 10), 0.5)
