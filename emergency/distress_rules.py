@@ -87,6 +87,10 @@ _EMERGENCY = [
     (r"구급차(?!가?지나|소리|를?타고|에실려|실려)", None),  # not the one passing by or the one someone rode in
     (r"(넘어졌|쓰러졌|자빠졌|미끄러졌)", f"{_OBJECTS_FALL}|{_FALL_TOLD}"),
     (r"(계단|층계)에서?(굴렀|굴러)", _FALL_TOLD),
+    # a fall from a height: a ladder, a roof, a tree, a bed, a farm machine
+    (r"(사다리|지붕|나무|감나무|침대|의자|담|담장|옥상|경운기|트랙터|지게차|난간)(에서|위에서)(굴러)?(떨어졌|떨어져|미끄러져|미끄러졌)",
+     _FALL_TOLD + r"|(사과|열매|낙엽|나뭇잎|모자|신발|그릇|물건|상자|박스|고드름|기와|기왓장|고양이)(이|가|도|들이)\S{0,6}"
+     r"(사다리|지붕|나무|감나무|침대|의자|담|담장|옥상|난간)"),
     (r"(못|안)일어나", _LIE_IN, False),
     (r"일어날수가?없", None),
     (r"숨(이|을)?(안|못)(쉬|셔)", None),

@@ -239,3 +239,12 @@ def test_a_plea_asking_what_to_do_is_still_a_plea(text):
 ])
 def test_swelling_is_a_plea_when_the_breath_goes(text, plea):
     assert (check(text) is not None) is plea, text
+
+
+@pytest.mark.parametrize("text, plea", [
+    ("감 따다가 사다리에서 떨어졌는데 허리를 못 펴겠어", True), ("지붕 에서 떨어져서 다리가 이상해", True),
+    ("영감이 침대에서 떨어졌어", True), ("감나무에서 감이 다 떨어졌네", False),
+    ("작년에 사다리에서 떨어졌을 때 고생했지", False), ("의자에서 떨어질 뻔했는데 괜찮아", False),
+])
+def test_a_fall_from_a_height_is_a_plea(text, plea):
+    assert (check(text) is not None) is plea, text
