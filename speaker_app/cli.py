@@ -64,9 +64,8 @@ class Speaker:
         self.config = config
         self.dialog = RasaDialog(config.dialog.url, sender or config.resident.id, config.dialog.timeout_s,
                                  honorific=config.resident.honorific)
-        # The resident has no_answer_s to start answering a question and max_turn_s to say it.
         self.conversation = Conversation(self.dialog, config.dialog.min_confidence,
-                                         question_lasts_s=config.vad.no_answer_s + config.vad.max_turn_s,
+                                         question_lasts_s=config.vad.answer_lasts_s,
                                          alert_from=config.dialog.alert_from)
         self._recogniser = recogniser  # loaded on first use: the typed console needs none
 

@@ -160,6 +160,11 @@ class VadConfig:
             if getattr(self, key) <= 0:
                 raise ConfigError(f"vad.{key} must be greater than 0")
 
+    @property
+    def answer_lasts_s(self) -> float:
+        """How long after a question its answer may still come: no_answer_s to begin, max_turn_s to say it."""
+        return self.no_answer_s + self.max_turn_s
+
 
 @dataclass(frozen=True)
 class WakeConfig:

@@ -46,7 +46,7 @@ class Conversation:
     def __init__(self, dialog: DialogueServer, min_confidence: float,
                  on_alert: Callable[[Understanding], DialogReply | None] = lambda u: None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 question_lasts_s: float = VadConfig.no_answer_s + VadConfig.max_turn_s,
+                 question_lasts_s: float = VadConfig().answer_lasts_s,
                  alert_from: float = DialogConfig.alert_from):
         self.dialog = dialog
         self.understander = Understander(dialog, min_confidence, alert_from)

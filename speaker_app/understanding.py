@@ -60,10 +60,10 @@ class Understander:
         if not text.strip():
             return Understanding(text, "out_of_scope", 1.0, AlertLevel.NONE, "low_confidence")
         parse = self.parser.parse(spoken)
+        yes_or_no = YES_OR_NO.get("".join(spoken.split()))
+        if yes_or_no is not None:
+            decided = Understanding(text, yes_or_no, parse.confidence_of(yes_or_no), AlertLevel.NONE, "yes_or_no")
         # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
-        if "".join(spoken.split()) in YES_OR_NO:
-            intent = YES_OR_NO["".join(spoken.split())]
-            decided = Understanding(text, intent, parse.confidence_of(intent), AlertLevel.NONE, "yes_or_no")
         elif parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
             decided = Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
         else:

@@ -5,6 +5,11 @@ from emergency.distress_rules import check
 from emergency.levels import AlertLevel
 
 
+def level_of(text: str) -> AlertLevel | None:
+    match = check(text)
+    return match.level if match else None
+
+
 @pytest.mark.parametrize("text", [
     "살려 주세요", "살려줘", "사람 살려", "도와 주세요", "도와주 세요", "일일 구 불러 줘", "119 불러줘",
     "구급차 좀 불러 줘", "넘어졌 어 못 일어나 겠어", "나 좀 봐줘 일어날 수가 없어", "숨 이 안 쉬어 져",
@@ -13,8 +18,7 @@ from emergency.levels import AlertLevel
     "층계 에서 굴렀 어", "넘어져 가 피 나",
 ])
 def test_pleas_are_emergencies(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.EMERGENCY, text
+    assert level_of(text) is AlertLevel.EMERGENCY, text
 
 
 @pytest.mark.parametrize("text", ["죽고 싶 어", "이제 그만 살 고 싶다", "살기 싫 어", "사는 게 의미 가 없어",
@@ -24,8 +28,7 @@ def test_pleas_are_emergencies(text):
                                   "차라리 죽 었으면", "그냥 사라지고 싶어", "나 같은 건 없어지는 게 낫지",
                                   "이 나이 에 살아서 뭐 해", "살아 봤자 뭐 하겠노", "옥상 에서 뛰어내리고 싶다"])
 def test_wishes_to_die_are_urgent(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.URGENT, text
+    assert level_of(text) is AlertLevel.URGENT, text
 
 
 @pytest.mark.parametrize("text", [
@@ -72,8 +75,7 @@ def test_objects_stories_and_errands_are_not_pleas(text):
     "119 에 전화 해 줘", "경찰 불러 주세요", "불이 났어요", "이불 좀 도와줘 넘어졌어",
 ])
 def test_pleas_stay_pleas_around_the_exceptions(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.EMERGENCY, text
+    assert level_of(text) is AlertLevel.EMERGENCY, text
 
 
 @pytest.mark.parametrize("text", [
@@ -105,8 +107,7 @@ def test_pleas_stay_pleas_around_the_exceptions(text):
     "큰일 났어 빨리 와 줘", "누가 좀 와 줘요", "누구 없소", "도둑 이 들었어", "피 를 한 바가지 토했어", "가슴 이 찢어지게 아파", "가스 레인지 를 켜 놨는데 냄새 가 나", "농약 을 마셨어",
 ])
 def test_strokes_chest_calls_and_fire_are_emergencies(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.EMERGENCY, text
+    assert level_of(text) is AlertLevel.EMERGENCY, text
 
 
 @pytest.mark.parametrize("text", [
@@ -150,8 +151,7 @@ def test_lights_colds_hyperbole_and_questions_are_not_pleas(text):
     "내가 없어지면 다들 편하겠지", "희망 이 하나도 없어", "요새는 죽을 방법 만 찾고 있어", "옥상 에 한번 올라가 볼까 그런 생각 만 들어", "약도 밥도 다 끊고 이제 고마 갈란다",
 ])
 def test_refusals_and_a_life_too_long_are_urgent(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.URGENT, text
+    assert level_of(text) is AlertLevel.URGENT, text
 
 
 # Situations that came up less often: seizures, choking, low sugar, charcoal fumes, a sudden headache or
@@ -174,8 +174,7 @@ def test_refusals_and_a_life_too_long_are_urgent(text):
     "집에 뱀이 들어왔어 물렸어", "토하는데 피가 섞여 나와", "숨을 못 쉬겠어 천식이 도졌어 흡입기가 없어",
 ])
 def test_less_common_situations_are_emergencies(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.EMERGENCY, text
+    assert level_of(text) is AlertLevel.EMERGENCY, text
 
 
 @pytest.mark.parametrize("text", [
@@ -202,8 +201,7 @@ def test_their_look_alikes_over_told_or_harmless_are_not(text):
     "사라 지 고 싶 다", "자식 앞세우고 살아 뭐 하나", "나 하나 없어지면 다 해결돼",
 ])
 def test_going_and_other_old_ways_of_wishing_to_die_are_urgent(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.URGENT, text
+    assert level_of(text) is AlertLevel.URGENT, text
 
 
 @pytest.mark.parametrize("text", [
@@ -229,8 +227,7 @@ def test_questions_near_misses_and_old_stories_are_not_pleas(text):
     "지난주부터 숨이 차서 못 걷겠어 숨이 안 쉬어져",
 ])
 def test_a_plea_asking_what_to_do_is_still_a_plea(text):
-    match = check(text)
-    assert match is not None and match.level is AlertLevel.EMERGENCY, text
+    assert level_of(text) is AlertLevel.EMERGENCY, text
 
 
 @pytest.mark.parametrize("text, plea", [
