@@ -153,6 +153,7 @@ def run_day(config: Config, out: Path, speech: Path, hub: LocalHub, script: Path
     context = RoutineContext(config, clock, speaker.conversation, room.resident, Store(Path(config.routines.store)),
                              send, later=lambda at, job, run: None, timeline=timeline.show, started_at=start)
     speaker.conversation.on_alert = alert_from_understanding(context)
+    speaker.conversation.now = clock.now
     context.desk.acks = hub_alerts(config)
     context.desk.say = room.say
     room.enter(context)
