@@ -6,8 +6,8 @@ what is measured on text is what the speaker does with speech:
 1. the distress rules (emergency/distress_rules.py) read the text first; a
    plea they recognise is an emergency whatever the classifier thinks;
 2. otherwise the Rasa classifier names the intent;
-3. a bare yes or no (speaker_app/answers.py) is that, however unsure Rasa is;
-   below the configured confidence the intent becomes `out_of_scope`, so the
+3. a bare yes or no (speaker_app/answers.py) is that, however unsure Rasa is
+   and whatever else it finds likely; below the configured confidence the intent becomes `out_of_scope`, so the
    speaker says it did not catch that instead of acting on a guess;
 4. but where that raises no alert, an emergency or a wish to die that the
    classifier finds likely enough (`alert_from`) is taken as said: a call for help is
@@ -62,9 +62,10 @@ class Understander:
         parse = self.parser.parse(spoken)
         yes_or_no = YES_OR_NO.get("".join(spoken.split()))
         if yes_or_no is not None:
-            decided = Understanding(text, yes_or_no, parse.confidence_of(yes_or_no), AlertLevel.NONE, "yes_or_no")
+            # Final: "네" said to "도움을 불러 드릴까요?" must stay a yes, whatever emergency score it carries.
+            return Understanding(text, yes_or_no, parse.confidence_of(yes_or_no), AlertLevel.NONE, "yes_or_no")
         # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
-        elif parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
+        if parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
             decided = Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
         else:
             decided = Understanding(text, parse.intent, parse.confidence, alert_level(parse.intent), "classifier")

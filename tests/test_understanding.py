@@ -62,3 +62,9 @@ def test_alert_from_must_be_a_probability():
 def test_a_bare_yes_or_no_is_that_however_unsure_the_classifier_is(text, intent):
     u = understood(("nlu_fallback", 0.5), ("affirm", 0.46), ("deny", 0.08), text=text)
     assert (u.intent, u.alert_level, u.decided_by, u.overridden) == (intent, AlertLevel.NONE, "yes_or_no", True)
+
+
+def test_a_bare_yes_stays_a_yes_even_where_the_classifier_leans_to_emergency():
+    # The answer to the desk's own "도움을 불러 드릴까요?": the desk decides what a yes means there.
+    u = understood(("emergency", 0.55), ("affirm", 0.40), text="네")
+    assert (u.intent, u.alert_level, u.decided_by) == ("affirm", AlertLevel.NONE, "yes_or_no")
