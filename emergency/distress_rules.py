@@ -330,11 +330,19 @@ _HARMLESS = [
     r"던데|달래|꿈(에서|속|을꿨|꿨|꾸었|꾼|이었)",
     # what nearly happened, long ago, or turned out to be nothing
     r"뻔(했|하였|봤|한거|한게)|(작년|재작년|지난달|지난해|몇년전|몇달전|오래전|어릴때|젊을때|젊었을때)(?!부터)|별거아니|별것아니",
-    # questions about help, what to do if, and the people who give it
-    r"(나면|새면|생기면|쓰러지면|넘어지면|다치면|아프면|부르면|누르면)\S{0,14}(어떻게|뭐해|뭘해|돈|해야|되나|되는지|주나|주냐|"
-    r"줄까|알려|하나|부르나|궁금)|어떻게\S{0,3}(켜|누르|써|쓰|하는거|해야되는지|해야하는지|해야된대|해야한대)|궁금|물어보|"
+    # asking about help, and the people who give it
+    r"어떻게\S{0,3}(켜|누르|써|쓰|하는거|해야되는지|해야하는지|해야된대|해야한대)|궁금|물어보|"
     r"(119|일일구|구급|소방)(대원|아저씨|관들|관이)|(부르는|누르는|쓰는|하는)(법|방법)|가르쳐|장난",
 ]
+# A question about help: what to do if, what calling costs or how soon help comes, or what would happen
+# ("불 나겠다"). The question is harmless, but a plea said before it still counts ("피가 안 멈춰 119 에
+# 전화하면 되나"), so the words before it are read again on their own (from before the service it names).
+_HELP_SERVICE = r"(구급차|119|일일구|비상벨|비상버튼|비상전화|비상호출|응급호출|긴급호출|경찰|소방서)"
+_QUESTION_ABOUT_HELP = re.compile(
+    rf"({_HELP_SERVICE}\S{{0,10}}?)?(나면|새면|생기면|쓰러지면|넘어지면|다치면|아프면|부르면|누르면|전화하면|신고하면|타면)"
+    r"\S{0,14}(어떻게|뭐해|뭘해|돈|해야|되나|되노|되는지|주나|주냐|줄까|알려|하나|부르나|누가|언제|몇분)|"
+    rf"{_HELP_SERVICE}\S{{0,12}}(몇분|얼마나걸|(밤|새벽|주말|휴일)에도|배터리|건전지|점검|고장)|"
+    r"(피|불)(가|이)?나겠")
 
 
 def _compile(patterns: list[str]) -> list[re.Pattern]:
@@ -354,6 +362,9 @@ def check(text: str) -> DistressMatch | None:
     squeezed = "".join(text.split())
     if any(rule.search(squeezed) for rule in _HARMLESS_RULES):
         return None
+    question = _QUESTION_ABOUT_HELP.search(squeezed)
+    if question is not None:
+        return check(squeezed[:question.start()])
     danger = _DANGER_RULE.search(squeezed) is not None
     for intent, level, rules in _RULES:
         for rule, unless, danger_counts in rules:
