@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import requests
@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 
 from speaker_app.dialogue_server import RasaProcess, free_port  # noqa: E402
 from speaker_app import dialogue_setup  # noqa: E402
+from speaker_app.config import load_config  # noqa: E402
 from speaker_app.intent_eval import Scores, decision_path, level_table, per_intent_table, score_rows, sections, pct  # noqa: E402
 from figures import write_figures  # noqa: E402  (bench/, the script's own folder)
 
@@ -79,8 +80,8 @@ CAVEATS = {
     HELDOUT: "this set has been read while the training data and the distress rules were written (its errors "
              "guided one round of additions to both), so its figures are optimistic",
 } | {DATA / r.tsv: TUNED for r in BLIND_RUNS}
-# The device's own settings of the decision path (min_confidence, alert_from).
-DIALOG = yaml.safe_load((ROOT / "config" / "example.yaml").read_text(encoding="utf-8"))["dialog"]
+# The device's own settings of the decision path (min_confidence, alert_from), read as the device reads them.
+DIALOG = load_config(ROOT / "config" / "example.yaml").dialog
 
 
 def progress(message: str) -> None:
@@ -106,7 +107,7 @@ def trained_texts(project: Path) -> set[str]:
 def classify(url: str, tsv: Path, folder: Path) -> list[dict]:
     """`speaker-app nlu --tsv`, as a user runs it, against the server at `url`."""
     config = folder / "speaker.yaml"
-    config.write_text(yaml.safe_dump({"dialog": {**DIALOG, "url": url, "timeout_s": 10}}),
+    config.write_text(yaml.safe_dump({"dialog": asdict(replace(DIALOG, url=url, timeout_s=10))}),
                       encoding="utf-8")
     exe = Path(sys.executable).parent / "speaker-app"
     result = subprocess.run([str(exe), "nlu", "--config", str(config), "--tsv", str(tsv)],
@@ -243,7 +244,7 @@ def report(runs: list[Run], started: float) -> str:
           f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC (run took {time.monotonic() - started:.0f} s)",
           f"- machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}",
           f"- load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine is shared)",
-          f"- decision path: `speaker-app nlu` ({decision_path(DIALOG['min_confidence'], DIALOG['alert_from'])})",
+          f"- decision path: `speaker-app nlu` ({decision_path(DIALOG.min_confidence, DIALOG.alert_from)})",
           "- command: `python bench/intents.py " + " ".join(sys.argv[1:]) + "`", ""]
     md += blind_table()
     if len(runs) > 1:
@@ -287,8 +288,8 @@ def main() -> int:
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text, encoding="utf-8")
     main_run = runs[0]
-    write_figures(args.report, {"pipeline": main_run.name, "min_confidence": DIALOG["min_confidence"],
-                                "alert_from": DIALOG["alert_from"],
+    write_figures(args.report, {"pipeline": main_run.name, "min_confidence": DIALOG.min_confidence,
+                                "alert_from": DIALOG.alert_from,
                                 "parse_ms": {"median": statistics.median(main_run.parse_ms),
                                              "p90": sorted(main_run.parse_ms)[int(0.9 * len(main_run.parse_ms))]},
                                 "sets": [{"tsv": m.label, "caveat": CAVEATS.get(m.tsv.resolve(), ""), "lines": m.scores.n,
