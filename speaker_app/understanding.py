@@ -66,7 +66,9 @@ class Understander:
             return Understanding(text, yes_or_no, parse.confidence_of(yes_or_no), AlertLevel.NONE, "yes_or_no")
         # Rasa's FallbackClassifier already names low confidence `nlu_fallback`.
         if parse.intent == "nlu_fallback" or parse.confidence < self.min_confidence:
-            decided = Understanding(text, "out_of_scope", parse.confidence, AlertLevel.NONE, "low_confidence")
+            # The classifier's best real guess, not nlu_fallback's score (which is just the cut-off).
+            guess = max((c for intent, c in parse.ranking if intent != "nlu_fallback"), default=parse.confidence)
+            decided = Understanding(text, "out_of_scope", guess, AlertLevel.NONE, "low_confidence")
         else:
             decided = Understanding(text, parse.intent, parse.confidence, alert_level(parse.intent), "classifier")
         return self._more_serious(parse, decided) or decided

@@ -35,7 +35,8 @@ def understood(*ranking, text="그게 말이야"):
     ((("mood_bad", 0.52), ("despair", 0.46)), "despair", AlertLevel.URGENT, 0.46),
     # Below alert_from the likelier reading stands, and below the cut-off it is "did not catch that".
     ((("out_of_scope", 0.56), ("emergency", 0.44)), "out_of_scope", AlertLevel.NONE, 0.56),
-    ((("nlu_fallback", 0.5), ("greet", 0.46), ("despair", 0.44)), "out_of_scope", AlertLevel.NONE, 0.5),
+    # (its confidence is then the classifier's best guess, not the fallback's score)
+    ((("nlu_fallback", 0.5), ("greet", 0.46), ("despair", 0.44)), "out_of_scope", AlertLevel.NONE, 0.46),
     # A reading that already raises an alert stands: a complaint reaches the hub as said.
     ((("health_complaint", 0.52), ("emergency", 0.46)), "health_complaint", AlertLevel.NOTICE, 0.52),
     ((("despair", 0.52), ("emergency", 0.46)), "despair", AlertLevel.URGENT, 0.52),
