@@ -219,6 +219,7 @@ def test_going_somewhere_and_others_deaths_are_not(text):
     "작년에 화장실에서 넘어졌을 때 큰일 날 뻔했지", "지난달에 가슴이 아파서 병원 갔는데 별거 아니래", "119 대원들 참 고생이 많아",
     "일일구 에 신고하면 언제 와", "구급차 부르면 몇분이면 오노", "비상버튼 건전지 다 됐나 봐", "119 는 새벽에도 와 주나",
     "이렇게 매우면 입에서 불이 나겠다", "비상벨을 실수로 누르면 누가 와",
+    "멧돼지 보고 걸음아 나 살려라 뛰었지",
 ])
 def test_questions_near_misses_and_old_stories_are_not_pleas(text):
     assert check(text) is None, text
