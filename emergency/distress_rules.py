@@ -234,6 +234,9 @@ _EMERGENCY = [
     # 사람 죽네, 나 좀 봐 줘: a plea by the old words, not of the heat or the work
     (r"사람죽(네|는다|겠네|어요|소|습니다|는구나)|나좀(봐|봐줘|봐주|봐도|봐주세요|봐주소|봐주이소)\S{0,12}(일어|움직|힘이|못|숨|아파|피)",
      r"(더워|더버|덥|추워|배고|힘들|바빠|바쁘|웃겨|일이|일을|잔소리|시끄|심심|지겨|답답|속터|열받|짜증|예쁘|이쁘|옷|어때)"),
+    # the machine that breathes for them stopping (the power out, the oxygen run out)
+    (r"(산소|호흡)(기|기계|발생기|통|줄)\S{0,8}(안돌|멈|꺼졌|꺼져|꺼지|고장|안나와|안나오|떨어졌|다떨어|다됐)",
+     r"(뻔|작년|예전|옛날|고쳤|고쳐놨|바꿨|새로|갈았|점검|수리)"),
 ]
 # Going somewhere: to the market, the hospital, to bed.
 _ERRAND_GO = r"(시장|병원|집에|놀러|학교|장에|마트|교회|성당|절에|회관|경로당|산책|화장실|자러|잠자러|누우러|은행|우체국|면사무소|밭에|논에)"
@@ -333,16 +336,17 @@ _HARMLESS = [
     # asking about help, and the people who give it
     r"어떻게\S{0,3}(켜|누르|써|쓰|하는거|해야되는지|해야하는지|해야된대|해야한대)|궁금|물어보|"
     r"(119|일일구|구급|소방)(대원|아저씨|관들|관이)|(부르는|누르는|쓰는|하는)(법|방법)|가르쳐|장난",
-    # the set phrase for running off ("걸음아 나 살려라")
-    r"걸음아(나)?살려",
+    # the set phrase for running off ("걸음아 나 살려라"), a song, a quiz ("뭐라 했게")
+    r"걸음아(나)?살려|노래(있|가사|제목|중에)|노랫말|가사에|(했|할|됐)게$|뭐게$",
 ]
 # A question about help: what to do if, what calling costs or how soon help comes, or what would happen
 # ("불 나겠다"). The question is harmless, but a plea said before it still counts ("피가 안 멈춰 119 에
-# 전화하면 되나"), so the words before it are read again on their own (from before the service it names).
+# 전화하면 되나"): words of danger before it (from before the service it names) are read again on their
+# own. Only words of danger: "가스 냄새 나면 어디로 전화해" names its danger inside the question.
 _HELP_SERVICE = r"(구급차|119|일일구|비상벨|비상버튼|비상전화|비상호출|응급호출|긴급호출|경찰|소방서)"
 _QUESTION_ABOUT_HELP = re.compile(
     rf"({_HELP_SERVICE}\S{{0,10}}?)?(나면|새면|생기면|쓰러지면|넘어지면|다치면|아프면|부르면|누르면|전화하면|신고하면|타면)"
-    r"\S{0,14}(어떻게|뭐해|뭘해|돈|해야|되나|되노|되는지|주나|주냐|줄까|알려|하나|부르나|누가|언제|몇분)|"
+    r"\S{0,14}(어떻게|뭐해|뭘해|돈|해야|되나|되노|되는지|되는거|되지|맞지|맞나|주나|주냐|줄까|알려|하나|부르나|누가|언제|몇분)|"
     rf"{_HELP_SERVICE}\S{{0,12}}(몇분|얼마나걸|(밤|새벽|주말|휴일)에도|배터리|건전지|점검|고장)|"
     r"(피|불)(가|이)?나겠")
 
@@ -366,7 +370,8 @@ def check(text: str) -> DistressMatch | None:
         return None
     question = _QUESTION_ABOUT_HELP.search(squeezed)
     if question is not None:
-        return check(squeezed[:question.start()])
+        before = squeezed[:question.start()]
+        return check(before) if _DANGER_RULE.search(before) else None
     danger = _DANGER_RULE.search(squeezed) is not None
     for intent, level, rules in _RULES:
         for rule, unless, danger_counts in rules:
