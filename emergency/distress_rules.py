@@ -336,8 +336,11 @@ _HARMLESS = [
     # asking about help, and the people who give it
     r"어떻게\S{0,3}(켜|누르|써|쓰|하는거|해야되는지|해야하는지|해야된대|해야한대)|궁금|물어보|"
     r"(119|일일구|구급|소방)(대원|아저씨|관들|관이)|(부르는|누르는|쓰는|하는)(법|방법)|가르쳐|장난",
-    # the set phrase for running off ("걸음아 나 살려라"), a song, a quiz ("뭐라 했게")
-    rf"걸음아(나)?살려|노래(있|가사|제목|중에)|노랫말|가사에|{_PAST}게$|뭐게$",
+    # the set phrase for running off ("걸음아 나 살려라"), a song, a quiz ("뭐라 했게"), a joke, play, a tale
+    # ("…했지 뭐"); not the game itself, during which a friend may fall
+    rf"걸음아(나)?살려|노래(있|가사|제목|중에)|노랫말|가사에|{_PAST}게$|뭐게$|농담|하고놀|하며놀|{_PAST}지뭐$",
+    # a dream, or nothing came of it
+    r"꿈에|아무일(도)?(없|아니)",
 ]
 # A question about help: what to do if, what calling costs or how soon help comes, or what would happen
 # ("불 나겠다"). The question is harmless, but a plea said before it still counts ("피가 안 멈춰 119 에

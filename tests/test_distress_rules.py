@@ -221,6 +221,7 @@ def test_going_somewhere_and_others_deaths_are_not(text):
     "이렇게 매우면 입에서 불이 나겠다", "비상벨을 실수로 누르면 누가 와",
     "멧돼지 보고 걸음아 나 살려라 뛰었지", "도와 달라는 노래 제목이 뭐였더라", "내가 일일구 에 전화해서 뭐라 그랬게",
     "연기 나면 119 에 신고하면 되는 거지", "가스 새면 어디다 전화해야 하는지 알려 줘",
+    "꿈에 도둑이 들어서 살려 줘 소리쳤어", "손주랑 병원 놀이 하면서 아이고 살려 줘 하고 놀았어", "윷 던지다가 살려 달라 했지 뭐",
 ])
 def test_questions_near_misses_and_old_stories_are_not_pleas(text):
     assert check(text) is None, text
@@ -229,7 +230,7 @@ def test_questions_near_misses_and_old_stories_are_not_pleas(text):
 @pytest.mark.parametrize("text", [
     "불이 났는데 어떻게 하면 되나", "숨이 막혀 어떻게 하면 좋아", "넘어졌어 일어날 수가 없어 어떻게 해",
     "지난주부터 숨이 차서 못 걷겠어 숨이 안 쉬어져", "피가 안 멈춰 119 에 전화하면 되나", "불이야 구급차 불러 줘 빨리 와",
-    "전기가 나가서 산소 발생기가 멈췄어", "산소 통이 다 떨어졌는데 숨이 가빠",
+    "전기가 나가서 산소 발생기가 멈췄어", "산소 통이 다 떨어졌는데 숨이 가빠", "같이 고스톱 치던 할멈이 쓰러졌어 숨을 안 쉬어",
 ])
 def test_a_plea_asking_what_to_do_is_still_a_plea(text):
     assert level_of(text) is AlertLevel.EMERGENCY, text
