@@ -230,7 +230,7 @@ def test_questions_near_misses_and_old_stories_are_not_pleas(text):
 @pytest.mark.parametrize("text", [
     "불이 났는데 어떻게 하면 되나", "숨이 막혀 어떻게 하면 좋아", "넘어졌어 일어날 수가 없어 어떻게 해",
     "지난주부터 숨이 차서 못 걷겠어 숨이 안 쉬어져", "피가 안 멈춰 119 에 전화하면 되나", "불이야 구급차 불러 줘 빨리 와",
-    "전기가 나가서 산소 발생기가 멈췄어", "산소 통이 다 떨어졌는데 숨이 가빠", "같이 고스톱 치던 할멈이 쓰러졌어 숨을 안 쉬어",
+    "전기가 나가서 산소 발생기가 멈췄어", "산소 통이 다 떨어졌는데 숨이 가빠", "같이 고스톱 치던 할멈이 쓰러졌어 숨을 안 쉬어", "피가 억수로 나서 수건이 다 젖었어",
 ])
 def test_a_plea_asking_what_to_do_is_still_a_plea(text):
     assert level_of(text) is AlertLevel.EMERGENCY, text
