@@ -146,6 +146,9 @@ _EMERGENCY = [
      r"바닥에\S{0,4}(쓰러져|엎어져|넘어져|누워)\S{0,6}(못|일어|움직|아무도|와줘|있었)|바닥에\S{0,4}(쓰러져|엎어져|넘어져)있(다|어|는데|소|데이)",
      r"(피곤|귀찮|싫|배불|졸려|게을|이불|추워|바빠|자동차|차가|기계|세탁기|시계|컴퓨터|핸드폰|휴대폰|리모컨|마우스|"
      r"화분|의자|자전거|나무|고추|상자|박스|시원|낮잠|찜질|바퀴|문이|서랍|뚜껑)"),
+    # a threat of violence now, quoted as it was shouted
+    (r"(죽인|죽이겠|죽여버린|죽여버리겠|때린|때리겠|패겠|찌른|찌르겠)다고\S{0,6}(난리|협박|소리|고함|위협|설쳐|해|하네|하고|그래|무서)",
+     r"(드라마|영화|게임|만화|농담|장난|맛이|맛은|경치)"),
     # still on the floor since earlier: a fall the night before, told only now
     (r"(아직|아직도|여태|여직|지금까지|계속|밤새|새벽부터|아침부터|어젯밤부터|몇시간째|몇시간을)\S{0,8}"
      r"(바닥|방바닥|마룻바닥|마루|화장실|욕실|부엌)(에|에서|이야|이다|이여)\S{0,4}(그대로|있|누워|엎드려|못|꼼짝|이야|이다|이여|$)",
@@ -325,13 +328,15 @@ _DESPAIR = [
 ]
 # Every syllable ending in ㅆ (했, 갔, 렀, 졌, ...): the past tense, whatever the stem.
 _PAST = "[" + "".join(chr(c) for c in range(0xAC00, 0xD7A4) if (c - 0xAC00) % 28 == 20) + "]"
+# A threat is quoted as said (죽인다고 난리야), so its -다고 is not someone else's harmless words.
+_NOT_A_THREAT = "(?<!죽인)(?<!죽이겠)(?<!버린)(?<!버리겠)(?<!때린)(?<!때리겠)(?<!찌른)(?<!찌르겠)(?<!패겠)"
 # What makes the same words harmless: thanks, someone else's words, the television.
 # 고마 alone is also 경상 for "just" or "stop" (고마 죽었으면, 고마 해라), so thanks is 고마워/고마운/고맙.
 _HARMLESS = [
     r"고마[워웠운와]|고맙", r"감사",
     # someone else's words (-라고, -다고, -더라, -대; not an intruder's 열라고), and a story told (-었었)
     # unless it happened just now
-    rf"((?<!열)라고|라던|다고|더라|카던데|카[대네데]|한대|했대|다며|({_PAST}|찮)대요?$)",
+    rf"((?<!열)라고|라던|{_NOT_A_THREAT}다고|더라|카던데|카[대네데]|한대|했대|다며|({_PAST}|찮)대요?$)",
     rf"^(?!.*(방금|금방|아까|좀전|조금전|지금)).*(?!있){_PAST}었",
     r"(티비|텔레비|테레비|드라마|뉴스|영화|라디오|유튜브|연속극|소설|만화)",
     # someone else's words said on (하던데, 그러던데), a request passed on (도와 달래), a dream

@@ -1,6 +1,6 @@
 """How well the speaker understands lines it was never trained on.
 
-Ten test sets, written the way the recogniser writes Korean (no punctuation,
+Twelve test sets, written the way the recogniser writes Korean (no punctuation,
 word-piece spacing, dialect, elderly phrasing) with the hard cases of
 INTENTS.md, go through the whole decision path, `speaker-app nlu --tsv`,
 against the real Rasa server:
@@ -9,7 +9,7 @@ against the real Rasa server:
   while tuning it; its floors sit a little under what bench/intents.py
   measured (bench/reports/intents.md), so that a change which makes the
   speaker understand worse fails here;
-- tests/data/intents_blind.tsv and intents_blind2.tsv to intents_blind9.tsv,
+- tests/data/intents_blind.tsv and intents_blind2.tsv to intents_blind11.tsv,
   each written by someone who had not read the training
   data, the rules or the other sets. Each one's first runs (the table at the
   top of bench/reports/intents.md) are the blind measures; the training data
@@ -73,6 +73,11 @@ SETS = {
     # alert_from 0.5; training lines by kind).
     ROOT / "tests" / "data" / "intents_blind8.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.01, min_unseen_lines=356),
     ROOT / "tests" / "data" / "intents_blind9.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.01, min_unseen_lines=371),
+    # Blind runs (2026-11-25, model and rules of 1954904): blind10 0.951 / 0.976 / 0.975 / 0.013, blind11 0.946 /
+    # 1.0 / 0.976 / 0.003 (every goal met); tuned afterwards (rules for a knife, a resident still on the floor
+    # since earlier, a life saved once; training lines by kind).
+    ROOT / "tests" / "data" / "intents_blind10.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.01, min_unseen_lines=393),
+    ROOT / "tests" / "data" / "intents_blind11.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.01, min_unseen_lines=389),
 }
 
 
