@@ -79,6 +79,7 @@ BLIND_RUNS = [
     BlindRun("intents_blind15.tsv", "intents_blind14_blind15_first.md", "738873b"),
 ]
 BLIND_MEASURES = ["lines", "intent accuracy", "emergency recall", "despair recall", "emergency false alarms"]
+EXACT = "Exact figures behind the rounded ones:"  # a record's own line giving counts where rounding hides them
 TUNED = "written before its author read the training data, the rules or the other sets; its first runs are " \
         "in the blind table above. The figures below come AFTER the training data and the distress rules were " \
         "tuned on its misses (by generalising, never by copying its lines): no longer blind"
@@ -230,8 +231,14 @@ def blind_table() -> list[str]:
     for run in BLIND_RUNS:
         md.append(f"| `{run.tsv}` | {run.model} | " + " | ".join(blind_figures(run))
                   + f" | [{run.record}]({run.record}) |")
-    return md + ["", "Goals (issue 4): accuracy ≥ 92 %, emergency recall ≥ 98 %, emergency false alarms ≤ 1 %, "
-                 "despair recall ≥ 95 %.", ""]
+    md += ["", "Goals (issue 4): accuracy ≥ 92 %, emergency recall ≥ 98 %, emergency false alarms ≤ 1 %, "
+           "despair recall ≥ 95 %.", ""]
+    # A rounded 1.0 % may be just over the goal: the records that say so are quoted.
+    for record in dict.fromkeys(run.record for run in BLIND_RUNS):
+        exact = [line for line in (REPORTS / record).read_text(encoding="utf-8").splitlines()
+                 if line.startswith(EXACT)]
+        md += [f"- [{record}]({record}): {line[len(EXACT):].strip()}" for line in exact]
+    return md + [""]
 
 
 def set_section(run: Run, measured: Measured) -> list[str]:
