@@ -78,7 +78,7 @@ _DANGER = (r"(못|안)일어나|일어날수|일어나(는|게|도록)|일으켜
 # (pattern, unless[, False]): a pattern that matches fires unless `unless` also matches and no danger word
 # is said; with False, a danger word does not count (the danger words themselves hold those patterns).
 _EMERGENCY = [
-    (r"살려(?!놨|놓았|냈|뒀|볼까|보려|준(?!다면)|줬|주었|주신)", None),
+    (r"살려(?!놨|놓았|놓은|놓고|냈|낸|뒀|둔|볼까|보려|준(?!다면)|줬|주었|주신)", None),
     (r"사람살리|살리(소|이소)", None),
     (r"도와(주세요|줘요?|주이소|주소|주랑께|주라|도|달라)(?!서)", _TASK_HELP),
     (r"구해(주세요|줘요?|주이소|달라)", None),
@@ -347,7 +347,7 @@ _HARMLESS = [
     # someone else's words said on (하던데, 그러던데), a request passed on (도와 달래), a dream
     r"던데|달래|꿈(에서|속|을꿨|꿨|꾸었|꾼|이었)",
     # what nearly happened, long ago, or turned out to be nothing
-    r"뻔(했|하였|봤|한거|한게)|(작년|재작년|지난달|지난해|몇년전|몇달전|오래전|어릴때|젊을때|젊었을때|살아있을때|살아계실때|살았을때)(?!부터)|별거아니|별것아니",
+    r"뻔(했|하였|봤|한거|한게)|(작년|재작년|지난달|지난해|몇년전|몇달전|오래전|어릴때|젊을때|젊었을때|살아있을때|살아계실때|살았을때|옛날에|예전에|왕년에|한참전)(?!부터)|별거아니|별것아니",
     # asking about help, and the people who give it
     r"어떻게\S{0,3}(켜|누르|써|쓰|하는거|해야되는지|해야하는지|해야된대|해야한대)|궁금|물어보|"
     r"(119|일일구|구급|소방)(대원|아저씨|관들|관이)|(부르는|누르는|쓰는|하는)(법|방법)|가르쳐|장난",
