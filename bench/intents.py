@@ -77,6 +77,8 @@ BLIND_RUNS = [
     BlindRun("intents_blind13.tsv", "intents_blind12_blind13_first.md", "11be4af"),
     BlindRun("intents_blind14.tsv", "intents_blind14_blind15_first.md", "738873b"),
     BlindRun("intents_blind15.tsv", "intents_blind14_blind15_first.md", "738873b"),
+    BlindRun("intents_blind16.tsv", "intents_blind16_blind17_first.md", "76c44b5"),
+    BlindRun("intents_blind17.tsv", "intents_blind16_blind17_first.md", "76c44b5"),
 ]
 BLIND_MEASURES = ["lines", "intent accuracy", "emergency recall", "despair recall", "emergency false alarms"]
 EXACT = "Exact figures behind the rounded ones:"  # a record's own line giving counts where rounding hides them
