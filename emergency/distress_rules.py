@@ -78,7 +78,10 @@ _DANGER = (r"(못|안)일어나|일어날수|일어나(는|게|도록)|일으켜
 # (pattern, unless[, False]): a pattern that matches fires unless `unless` also matches and no danger word
 # is said; with False, a danger word does not count (the danger words themselves hold those patterns).
 _EMERGENCY = [
-    (r"살려(?!놨|놓았|놓은|놓고|냈|낸|뒀|둔|볼까|보려|준(?!다면)|줬|주었|주신)", None),
+    (r"살려(?!놨|놓았|놓은|놓고|냈|낸|뒀|둔|두|볼까|보려|준(?!다면)|줬|주었|주신)", None),
+    # a limb cut off; hurt by glass that burst
+    (r"(손가락|발가락|손목|손|팔|다리|발)(이|가)?\S{0,3}(잘렸|잘려|잘라졌|절단)", r"(손톱|발톱|머리카락|머리|고기|무|파|나무|가지|뉴스|티비)"),
+    (r"유리\S{0,16}(다쳤|다치|베였|베었|찔렸|박혔)", r"(살짝|조금|쪼끔|약간|괜찮|작년|예전|옛날|뻔|밴드|반창고)"),
     (r"사람살리|살리(소|이소)", None),
     (r"도와(주세요|줘요?|주이소|주소|주랑께|주라|도|달라)(?!서)", _TASK_HELP),
     (r"구해(주세요|줘요?|주이소|달라)", None),
@@ -279,6 +282,11 @@ _DESPAIR = [
     (r"(안먹고|안묵고|끊고|굶고)(그냥|이대로|고마)?죽(을래|을란|을끼|을거야|어버|고싶|어야|을라|을랑께)", None),
     (r"살고싶(은마음|은생각)(이|도)?(하나도|전혀|별로)?없|살고싶지가않|살(아갈)?가치(가|도)?없|희망(이|도)?(하나도|아무것도)?없|아무희망", None),
     (r"(영감|남편|할멈|마누라|아내|할아버지|할배|할매|영감님|먼저간)\S{0,6}(따라|곁으로|곁에|옆으로|한테)\S{0,2}(가고싶|가야|갔으면|따라가고싶)", None),
+    # why am I kept alive
+    (r"(왜|이리|이렇게|이래)\S{0,6}살려(두|둬|놔|놓)", None),
+    # hanging (목을 매다, 줄에 목을 매다; not 돈에 목매다, to depend on), and not being here long
+    (r"목(을)?매(면|고|는|달|어|서|야|볼|러|고싶|버릴|버리)", r"(?<![줄끈무보])(에|에다|한테|에게)목(을)?매"),
+    (r"(이제|인자|이자|내가|나)\S{0,3}오래(안|못)(있|살|버티)(을|겄|것|겠)", None),
     (r"(사는것|사는게|사는거|삶|인생|세상|모든게|모든걸|다놓|지옥)\S{0,6}(끝내고싶|끝내버리|끝났으면|끝냈으면|포기하고싶|놓고싶|떠나고싶)", None),
     (r"(오래살|살만큼살|너무오래|살아봤자|이고생)\S{0,12}(가고싶|갔으면|가야지|가야돼|눈감고싶)", _ERRAND_GO),
     (r"(내가|나하나|나는|나)\S{0,3}(없어지면|없어져야|없어야|없어져도)\S{0,6}(편|모를|낫|돼|되지)", None),
@@ -389,9 +397,13 @@ def check(text: str) -> DistressMatch | None:
     question = _QUESTION_ABOUT_HELP.search(squeezed)
     if question is not None:
         before = squeezed[:question.start()]
-        return check(before) if _DANGER_RULE.search(before) else None
+        plea = check(before) if _DANGER_RULE.search(before) else None
+        if plea is not None:
+            return plea
     danger = _DANGER_RULE.search(squeezed) is not None
     for intent, level, rules in _RULES:
+        if question is not None and intent == "emergency":
+            continue  # a question about help is no plea; a wish to die said with one still counts
         for rule, unless, danger_counts in rules:
             if rule.search(squeezed) and (unless is None or (danger and danger_counts)
                                           or not unless.search(squeezed)):
