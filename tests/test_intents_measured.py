@@ -1,6 +1,6 @@
 """How well the speaker understands lines it was never trained on.
 
-Sixteen test sets, written the way the recogniser writes Korean (no punctuation,
+Eighteen test sets, written the way the recogniser writes Korean (no punctuation,
 word-piece spacing, dialect, elderly phrasing) with the hard cases of
 INTENTS.md, go through the whole decision path, `speaker-app nlu --tsv`,
 against the real Rasa server:
@@ -9,7 +9,7 @@ against the real Rasa server:
   while tuning it; its floors sit a little under what bench/intents.py
   measured (bench/reports/intents.md), so that a change which makes the
   speaker understand worse fails here;
-- tests/data/intents_blind.tsv and intents_blind2.tsv to intents_blind15.tsv,
+- tests/data/intents_blind.tsv and intents_blind2.tsv to intents_blind17.tsv,
   each written by someone who had not read the training
   data, the rules or the other sets. Each one's first runs (the table at the
   top of bench/reports/intents.md) are the blind measures; the training data
@@ -92,6 +92,11 @@ SETS = {
     # 놓은, stories of 옛날).
     ROOT / "tests" / "data" / "intents_blind14.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.02, min_unseen_lines=371),
     ROOT / "tests" / "data" / "intents_blind15.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.02, min_unseen_lines=372),
+    # Blind runs (2026-11-25, model and rules of 76c44b5): blind16 0.957 / 1.0 / 0.925 / 0.005, blind17 0.962 /
+    # 0.974 / 0.976 / 0.003; tuned afterwards (rules only: a finger cut off, glass, hanging, 'why am I kept
+    # alive', 'I won't be here long').
+    ROOT / "tests" / "data" / "intents_blind16.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.02, min_unseen_lines=398),
+    ROOT / "tests" / "data" / "intents_blind17.tsv": Floors(0.92, 0.98, 0.95, 0.01, 0.02, min_unseen_lines=379),
 }
 
 
