@@ -351,7 +351,8 @@ _HARMLESS = [
     rf"((?<!열)라고|라던|{_NOT_A_THREAT}다고|더라|카던데|카[대네데]|캤다|캤지|한대|했대|다며|({_PAST}|찮)대요?$|다대$|다데$|"
     r"그러는데|그라는데|카는데)",
     rf"^(?!.*(방금|금방|아까|좀전|조금전|지금)).*(?!있){_PAST}었",
-    r"(티비|텔레비|테레비|드라마|뉴스|영화|라디오|유튜브|연속극|소설|만화)",
+    # the television, unless it is only what they were doing when it happened ("티비 보다가 … 지금 못 일어나")
+    r"^(?!.*(지금|방금|금방|좀전|조금전|못일어나|일어날수가없|못움직)).*(티비|티브이|텔레비|테레비|드라마|뉴스|영화|라디오|유튜브|연속극|소설|만화)",
     # someone else's words said on (하던데, 그러던데), a request passed on (도와 달래), a dream
     r"던데|달래|꿈(에서|속|을꿨|꿨|꾸었|꾼|이었)",
     # what nearly happened, long ago, or turned out to be nothing

@@ -238,6 +238,7 @@ def test_questions_near_misses_and_old_stories_are_not_pleas(text):
     "전기가 나가서 산소 발생기가 멈췄어", "산소 통이 다 떨어졌는데 숨이 가빠", "같이 고스톱 치던 할멈이 쓰러졌어 숨을 안 쉬어", "피가 억수로 나서 수건이 다 젖었어",
     "웬 남자가 몽둥이 들고 대문을 막 차", "새벽에 넘어져서 여태 방바닥에 그대로야", "사위가 술 마시고 찌른다고 고함을 쳐",
     "불이 안 꺼지고 연기가 자꾸 나", "불이 이불로 번졌어", "작두에 손가락이 잘려 나갔어", "바람에 유리창이 깨져서 유리에 다쳤어",
+    "연속극 보다가 일어났는데 핑 돌아서 넘어졌어 지금 못 일어나겠어",
 ])
 def test_a_plea_asking_what_to_do_is_still_a_plea(text):
     assert level_of(text) is AlertLevel.EMERGENCY, text
