@@ -156,9 +156,10 @@ _EMERGENCY = [
     # a threat of violence now, quoted as it was shouted
     (r"(죽인|죽이겠|죽여버린|죽여버리겠|때린|때리겠|패겠|찌른|찌르겠)다고\S{0,6}(난리|협박|소리|고함|위협|설쳐|해|하네|하고|그래|무서)",
      r"(드라마|영화|게임|만화|농담|장난|맛이|맛은|경치)"),
-    # still on the floor since earlier: a fall the night before, told only now
-    (r"(아직|아직도|여태|여직|지금까지|계속|밤새|새벽부터|아침부터|어젯밤부터|몇시간째|몇시간을)\S{0,8}"
-     r"(바닥|방바닥|마룻바닥|마루|화장실|욕실|부엌)(에|에서|이야|이다|이여)\S{0,4}(그대로|있|누워|엎드려|못|꼼짝|이야|이다|이여|$)",
+    # on the floor now, or still since earlier: a fall the night before, told only now
+    (r"(지금|아직|아직도|여태|여직|계속|밤새)\S{0,8}(바닥|방바닥|마룻바닥)(이야|이다|이여|이라)|"
+     r"(아직|아직도|여태|여직|지금까지|계속|밤새|새벽부터|아침부터|어젯밤부터|몇시간째|몇시간을)\S{0,8}"
+     r"(바닥|방바닥|마룻바닥|마루|화장실|욕실|부엌)(에|에서)\S{0,4}(그대로|있|누워|엎드려|못|꼼짝)",
      r"(찜질|낮잠|시원|뜨끈|지지|요가|체조|청소|닦|걸레|노는|놀아|앉아|텔레비|티비)"),
     # a fire by other words: 불난 거 같아, smoke coming in, a burning smell with smoke or an alarm
     (r"불(이)?난(거|것|듯|모양)|타는냄새\S{0,8}(연기|경보|불)|연기\S{0,8}타는냄새|(화재)?경보기(가)?\S{0,3}(울려|울리|삐삐)|"
@@ -370,7 +371,7 @@ _HARMLESS = [
 # ("불 나겠다"). The question is harmless, but a plea said before it still counts ("피가 안 멈춰 119 에
 # 전화하면 되나"): words of danger before it (from before the service it names) are read again on their
 # own. Only words of danger: "가스 냄새 나면 어디로 전화해" names its danger inside the question.
-_HELP_SERVICE = r"(구급차|119|일일구|비상벨|비상버튼|비상전화|비상호출|응급호출|긴급호출|응급실|경찰|소방서)"
+_HELP_SERVICE = r"(구급차|119|일일구|(비상|응급|긴급)(벨|버튼|전화|호출)|응급실|경찰|소방서)"
 _QUESTION_ABOUT_HELP = re.compile(
     rf"({_HELP_SERVICE}\S{{0,10}}?)?(나면|새면|생기면|쓰러지면|넘어지면|다치면|아프면|부르면|누르면|전화하면|신고하면|타면|가면)"
     r"\S{0,14}(어떻게|뭐해|뭘해|돈|해야|되나|되노|되는지|되는거|되지|맞지|맞나|주나|주냐|줄까|알려|하나|부르나|누가|언제|몇분)|"
