@@ -7,9 +7,10 @@ what is measured on text is what the speaker does with speech:
    plea they recognise is an emergency whatever the classifier thinks;
 2. otherwise the Rasa classifier names the intent;
 3. a bare yes or no (speaker_app/answers.py) is that, however unsure Rasa is
-   and whatever else it finds likely; below the configured confidence the intent becomes `out_of_scope`, so the
+   and whatever else it finds likely;
+4. below the configured confidence the intent becomes `out_of_scope`, so the
    speaker says it did not catch that instead of acting on a guess;
-4. but where that raises no alert, an emergency or a wish to die that the
+5. but where that raises no alert, an emergency or a wish to die that the
    classifier finds likely enough (`alert_from`) is taken as said: a call for help is
    not lost because the classifier was unsure. At that confidence the
    emergency desk asks before it calls ("도움을 불러 드릴까요?").
