@@ -81,6 +81,8 @@ BLIND_RUNS = [
     BlindRun("intents_blind17.tsv", "intents_blind16_blind17_first.md", "76c44b5"),
     BlindRun("intents_blind18.tsv", "intents_blind18_blind19_first.md", "a11b337"),
     BlindRun("intents_blind19.tsv", "intents_blind18_blind19_first.md", "a11b337"),
+    BlindRun("intents_blind20.tsv", "intents_blind20_blind21_first.md", "ac98a00"),
+    BlindRun("intents_blind21.tsv", "intents_blind20_blind21_first.md", "ac98a00"),
 ]
 BLIND_MEASURES = ["lines", "intent accuracy", "emergency recall", "despair recall", "emergency false alarms"]
 EXACT = "Exact figures behind the rounded ones:"  # a record's own line giving counts where rounding hides them
