@@ -69,6 +69,10 @@ _SMOKE_HARMLESS = (r"^(?!.*(불길이|불이|화재|갇혔|갇혀|못나가|나�
 _EXERTION = r"(운동|뛰어|뛰었|달려|계단|오르면|올라가면|걸으면|등산|산에|노래|웃)"
 # Gas of the bill, the new boiler, a smell that was the kimchi after all.
 _GAS_HARMLESS = r"(고지서|요금|가스비|없대|없다|없어|새로|새거|새것|교체|설치했|하더니|안새|안나|줄알았|인줄|착각)"
+# A wound that is slight, treated, or long over (the burns', the cuts', the glass's exceptions).
+_WOUND_SLIGHT = r"살짝|조금|쪼끔|약간|괜찮|작년|예전|옛날|뻔|밴드|반창고"
+# Still, after a while: a resident on the floor since earlier.
+_STILL = r"아직|아직도|여태|여직|계속|밤새"
 # Pins and needles of sitting long, a cramp or the dentist's injection, not a stroke.
 _NUMB = r"(쥐가|쥐났|오래앉|꿇고|꿇어|깔고|저려서|저리더니|마취)"
 # Words of real danger: with them, none of the exceptions above holds ("이거 좀 도와줘 못 일어나겠어").
@@ -81,7 +85,7 @@ _EMERGENCY = [
     (r"살려(?!놨|놓았|놓은|놓고|냈|낸|뒀|둔|두|볼까|보려|준(?!다면)|줬|주었|주신)", None),
     # a limb cut off; hurt by glass that burst
     (r"(손가락|발가락|손목|손|팔|다리|발)(이|가)?\S{0,3}(잘렸|잘려|잘라졌|절단)", r"(손톱|발톱|머리카락|머리|고기|무|파|나무|가지|뉴스|티비)"),
-    (r"유리\S{0,16}(다쳤|다치|베였|베었|찔렸|박혔)", r"(살짝|조금|쪼끔|약간|괜찮|작년|예전|옛날|뻔|밴드|반창고)"),
+    (r"유리\S{0,16}(다쳤|다치|베였|베었|찔렸|박혔)", rf"({_WOUND_SLIGHT})"),
     (r"사람살리|살리(소|이소|도|도고|주소|주이소)(?!록)", None),
     (r"도와(주세요|줘요?|주이소|주소|주랑께|주라|도|달라)(?!서)", _TASK_HELP),
     (r"구해(주세요|줘요?|주이소|달라)", None),
@@ -157,8 +161,8 @@ _EMERGENCY = [
     (r"(죽인|죽이겠|죽여버린|죽여버리겠|때린|때리겠|패겠|찌른|찌르겠)다고\S{0,6}(난리|협박|소리|고함|위협|설쳐|해|하네|하고|그래|무서)",
      r"(드라마|영화|게임|만화|농담|장난|맛이|맛은|경치)"),
     # on the floor now, or still since earlier: a fall the night before, told only now
-    (r"(지금|아직|아직도|여태|여직|계속|밤새)\S{0,8}(바닥|방바닥|마룻바닥)(이야|이다|이여|이라)|"
-     r"(아직|아직도|여태|여직|지금까지|계속|밤새|새벽부터|아침부터|어젯밤부터|몇시간째|몇시간을)\S{0,8}"
+    (rf"(지금|{_STILL})\S{{0,8}}(바닥|방바닥|마룻바닥)(이야|이다|이여|이라)|"
+     rf"({_STILL}|지금까지|새벽부터|아침부터|어젯밤부터|몇시간째|몇시간을)\S{{0,8}}"
      r"(바닥|방바닥|마룻바닥|마루|화장실|욕실|부엌)(에|에서)\S{0,4}(그대로|있|누워|엎드려|못|꼼짝)",
      r"(찜질|낮잠|시원|뜨끈|지지|요가|체조|청소|닦|걸레|노는|놀아|앉아|텔레비|티비)"),
     # a fire by other words: 불난 거 같아, smoke coming in, a burning smell with smoke or an alarm
@@ -240,7 +244,7 @@ _EMERGENCY = [
     # a bad burn or a deep cut, fire on clothes
     (r"(데었|데였|델었|데어서|데여서)\S{0,12}(물집|너무아파|크게|많이|살이|벗겨|부풀)|(크게|깊이|깊게|심하게)\S{0,2}(데었|데였|베었|베였|찢어졌|찢었)|"
      r"(옷|소매|치마|바지|머리카락|이불|몸)(에|으로)\S{0,3}불(이)?\S{0,3}(붙|옮겨)|불(이|길이)?(옷|소매|치마|바지|머리카락|이불|몸)(에|으로)\S{0,3}(붙|옮겨)",
-     r"(살짝|조금|쪼끔|약간|괜찮|작년|예전|옛날|뻔|연고|밴드|반창고)"),
+     rf"({_WOUND_SLIGHT}|연고)"),
     # the heart stopping, the chest heavy
     (r"심장이\S{0,3}(멎을|멈출|멎는|멈추는|터질)\S{0,8}(같|듯)|가슴이(너무|많이|막)?(뻐근|뻑뻑|짓눌)",
      _HEARTACHE + r"|놀라|깜짝|놀랬|놀랐|뻔|무서운|영화|설레|설렌|설렜|두근|좋아서|반가|운동|뛰어|뛰었"),
